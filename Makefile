@@ -1,0 +1,43 @@
+# Revue: `make run` answers questions about corpus/; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: install run test lint typecheck bench calibrate clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build (an unpinned torch pulls a multi-GB CUDA build)
+	# (set TORCH_INDEX=https://download.pytorch.org/whl/cpu where no local CPU wheel is on hand)
+	$(BIN)/pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/revue model >/dev/null
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/revue run
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check index bot tests bench
+
+typecheck: install
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+calibrate: install
+	$(BIN)/python bench/calibrate.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

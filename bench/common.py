@@ -1,0 +1,84 @@
+"""Helpers shared by the benchmark scripts: data paths, PIAF loading, metrics."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+PIAF = SHARED / "data" / "piaf_fr"
+NEWS = SHARED / "data" / "news_fr" / "articles.jsonl"
+NEWS_ALL = SHARED / "data" / "news_fr" / "articles_all.jsonl.gz"
+SEEDS = SHARED / "eval" / "seed_questions.jsonl"
+
+
+def require(*paths: Path) -> None:
+    """Stop with a clear message when benchmark data is missing."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        sys.exit("benchmark data missing: " + ", ".join(missing)
+                 + "\n(pass the data paths as arguments; see docs/benchmarks.md)")
+
+
+@dataclass(frozen=True)
+class PiafQuestion:
+    id: str
+    question: str
+    context_id: str
+    title: str
+    answers: tuple[str, ...]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def piaf(piaf_dir: Path) -> tuple[list[dict], list[PiafQuestion], dict[str, set[str]]]:
+    """(paragraphs, questions, qrels: query id -> relevant paragraph ids)."""
+    require(piaf_dir / "corpus.jsonl", piaf_dir / "qa.jsonl", piaf_dir / "qrels.tsv")
+    paragraphs = read_jsonl(piaf_dir / "corpus.jsonl")
+    questions = [
+        PiafQuestion(q["id"], q["question"], q["context_id"], q["title"],
+                     tuple(a["text"] for a in q.get("answers", [])))
+        for q in read_jsonl(piaf_dir / "qa.jsonl")
+    ]
+    qrels: dict[str, set[str]] = defaultdict(set)
+    for line in (piaf_dir / "qrels.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        qid, cid, score = line.split("\t")
+        if int(score) > 0:
+            qrels[qid].add(cid)
+    return paragraphs, questions, qrels
+
+
+def write_articles(rows: list[dict], path: Path) -> Path:
+    """Write paragraphs as a JSON Lines corpus that ``revue index`` reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps({"id": r["id"], "title": r.get("title"), "text": r["text"],
+                                 "source": r.get("source"), "date": r.get("date"),
+                                 "url": r.get("url")}, ensure_ascii=False) + "\n")
+    return path
+
+
+def ndcg_at(ranked: list[str], relevant: set[str], k: int = 10) -> float:
+    dcg = sum(1 / math.log2(i + 2) for i, d in enumerate(ranked[:k]) if d in relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), k)))
+    return dcg / ideal if ideal else 0.0
+
+
+def recall_at(ranked: list[str], relevant: set[str], k: int = 100) -> float:
+    return len(set(ranked[:k]) & relevant) / len(relevant) if relevant else 0.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    idx = min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))
+    return s[idx]

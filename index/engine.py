@@ -1,0 +1,162 @@
+"""The facade the CLI and the bot use: index, search, ask, sources."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.answer import AnswerConfig, compose
+from index.corpus import load_corpus
+from index.embedder import Embedder
+from index.errors import IndexDamaged, IndexMissing, InvalidQuestion
+from index.indexer import DB_NAME, Progress, run_index, vectors_path, write_vectors, writer_lock
+from index.records import Answer, Article, ArticleInfo, CorpusLoad, Hit, IndexSummary
+from index.retrieval import Retriever
+from index.settings import Settings
+from index.store import Store
+from index.vectors import VectorIndex
+
+
+class Revue:
+    """Answers questions about the indexed coverage. Thread-safe for readers.
+
+    The embedding model is loaded on first use; the index is (re)opened whenever a newer
+    generation has been written, so a long-running bot picks up a reindex without a restart.
+    """
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._lock = threading.RLock()
+        self._generation: int | None = None
+        self._store: Store | None = None
+        self._retriever: Retriever | None = None
+        self.answer_config = AnswerConfig()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                s = self.settings
+                self._embedder = Embedder(s.model, quantize=s.quantize, batch_size=s.batch_size)
+            return self._embedder
+
+    # -- writing ----------------------------------------------------------------------------
+    def load(self, corpus_paths: Sequence[Path]) -> CorpusLoad:
+        return load_corpus(corpus_paths)
+
+    def index(self, corpus_paths: Sequence[Path], progress: Progress | None = None) -> IndexSummary:
+        corpus = load_corpus(corpus_paths)
+        if progress:
+            progress("parse", len(corpus.articles), len(corpus.articles))
+        return run_index(self.data_dir, corpus, self.embedder, progress)
+
+    def is_indexed(self) -> bool:
+        return (self.data_dir / DB_NAME).exists()
+
+    # -- reading ----------------------------------------------------------------------------
+    def _reader(self) -> Retriever:
+        db = self.data_dir / DB_NAME
+        if not db.exists():
+            raise IndexMissing(f"no index in {self.data_dir}: run `revue index` first")
+        with self._lock:
+            if self._store is None:
+                self._store = Store(db, readonly=True)
+            generation = int(self._store.get_meta("generation") or 0)
+            if generation == 0:
+                raise IndexMissing(f"the index in {self.data_dir} is empty: run `revue index` first")
+            if self._retriever is None or generation != self._generation:
+                self._retriever = Retriever(self._store, self._load_vectors(self._store, generation))
+                self._generation = generation
+            return self._retriever
+
+    def _load_vectors(self, store: Store, generation: int) -> VectorIndex:
+        path = vectors_path(self.data_dir, generation)
+        articles, chunks = store.counts()
+        try:
+            if not path.exists():
+                raise IndexDamaged(f"{path.name} is missing")
+            vi = VectorIndex.load(path)
+            if vi.size != chunks or vi.dim != store.dim:
+                raise IndexDamaged(f"{path.name} holds {vi.size} vectors for {chunks} chunks")
+            return vi
+        except IndexDamaged:
+            # Derived data: rebuild it from the vectors kept in SQLite (no re-embedding).
+            with writer_lock(self.data_dir):
+                writable = Store(self.data_dir / DB_NAME)
+                try:
+                    return write_vectors(writable, self.data_dir, generation)
+                finally:
+                    writable.close()
+
+    def check_question(self, question: str) -> str:
+        text = (question or "").strip()
+        if not text:
+            raise InvalidQuestion("the question is empty")
+        limit = self.settings.max_question_chars
+        if len(text) > limit:
+            raise InvalidQuestion(
+                f"the question is {len(text)} characters long; the limit is {limit}"
+            )
+        return text
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
+        text = self.check_question(query)
+        retriever = self._reader()
+        qvec = self.embedder.encode_queries([text])[0]
+        with self._lock:
+            return retriever.search(text, qvec, k=k, mode=mode)
+
+    def evidence(self, question: str, k: int = 10) -> tuple[np.ndarray, list[Hit], dict[str, Article]]:
+        """The question's vector, the best passages and their articles (what ``ask`` quotes from)."""
+        text = self.check_question(question)
+        retriever = self._reader()
+        qvec = self.embedder.encode_queries([text])[0]
+        with self._lock:
+            hits = retriever.search(text, qvec, k=k)
+            articles = self._articles({h.article_id for h in hits})
+        return qvec, hits, articles
+
+    def ask(self, question: str, k: int = 10) -> Answer:
+        text = self.check_question(question)
+        qvec, hits, articles = self.evidence(text, k)
+        return compose(text, qvec, hits, articles, self.embedder.encode_passages,
+                       self.answer_config)
+
+    def _articles(self, ids: set[str]) -> dict[str, Article]:
+        assert self._store is not None
+        out = {}
+        for article_id in ids:
+            article = self._store.article(article_id)
+            if article is not None:
+                out[article_id] = article
+        return out
+
+    def sources(self) -> list[ArticleInfo]:
+        self._reader()
+        assert self._store is not None
+        with self._lock:
+            return self._store.articles_info()
+
+    def article(self, article_id: str) -> Article | None:
+        self._reader()
+        with self._lock:
+            return self._articles({article_id}).get(article_id)
+
+    def scratch(self, key: str) -> Revue:
+        """An engine over its own data directory (for evaluations), sharing the model."""
+        settings = self.settings.model_copy(update={"data_dir": self.data_dir / "eval" / key})
+        return Revue(settings, self._embedder if self._embedder is not None else self.embedder)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+            self._store = self._retriever = None

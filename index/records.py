@@ -1,0 +1,128 @@
+"""Small immutable records that cross module boundaries (never dicts)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as read from the corpus; ``text`` is what offsets point into."""
+
+    id: str
+    text: str
+    title: str | None = None
+    source: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    language: str | None = None
+    origin: str = ""  # file (and line, for JSON Lines) it came from
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything stored for the article, to detect changes between runs."""
+        h = hashlib.sha256()
+        for part in (self.text, self.title, self.source, self.author, self.date, self.url,
+                     self.language):
+            h.update((part or "").encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A corpus file (or line) that was skipped, and why."""
+
+    origin: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CorpusLoad:
+    """The articles read from the corpus paths and the inputs that were skipped."""
+
+    articles: tuple[Article, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of an article's text: ``text == article.text[start:end]``."""
+
+    article_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score (higher is better)."""
+
+    chunk_id: int
+    article_id: str
+    score: float
+    text: str
+    start: int
+    end: int
+    dense: float | None = None  # cosine similarity to the question, when known
+    keyword_rank: int | None = None
+    dense_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An indexed article as listed by ``revue sources``."""
+
+    id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    url: str | None
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered verbatim quote: ``quote == article.text[start:end]``."""
+
+    n: int
+    article_id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    url: str | None
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to a question: framing text with [n] markers, and its citations."""
+
+    question: str
+    answer: str
+    abstained: bool
+    language: str
+    citations: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """What one ``revue index`` run did."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    articles_total: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+    problems: tuple[Problem, ...] = field(default_factory=tuple)

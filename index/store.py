@@ -1,0 +1,246 @@
+"""The SQLite store, written with sqlite-utils (the only module that imports it).
+
+Tables: ``articles``, ``chunks`` (offsets into the article text, and the chunk's vector, so the
+FAISS index can always be rebuilt without re-embedding), ``chunks_fts`` (FTS5, BM25), ``meta``
+and ``_migrations``. FAISS ids are ``chunks.id`` (the rowid).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from index.errors import IndexDamaged
+from index.records import Article, ArticleInfo, Chunk
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk row as read back from the store."""
+
+    id: int
+    article_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article with its chunks and their vectors, ready to be written."""
+
+    article: Article
+    chunks: tuple[Chunk, ...]
+    vectors: np.ndarray
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["articles"].create(  # type: ignore[union-attr]
+        {
+            "rowid": int, "id": str, "title": str, "source": str, "author": str, "date": str,
+            "url": str, "language": str, "text": str, "content_hash": str, "origin": str,
+        },
+        pk="rowid",
+        not_null={"id", "text", "content_hash"},
+    )
+    db["articles"].create_index(["id"], unique=True)  # type: ignore[union-attr]
+    db["chunks"].create(  # type: ignore[union-attr]
+        {"id": int, "article_id": str, "ordinal": int, "start": int, "end": int, "text": str,
+         "vector": bytes},
+        pk="id",
+        not_null={"article_id", "start", "end", "text", "vector"},
+    )
+    db["chunks"].create_index(["article_id"])  # type: ignore[union-attr]
+    db["chunks"].enable_fts(  # type: ignore[union-attr]
+        ["text"], fts_version="FTS5", tokenize="unicode61 remove_diacritics 2", create_triggers=True
+    )
+    db["meta"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
+
+
+MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
+    ("001_initial", _m001_initial),
+)
+
+
+class Store:
+    """Articles, chunks, vectors and metadata in one SQLite file."""
+
+    def __init__(self, path: Path, readonly: bool = False):
+        self.path = path
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        try:
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self._migrate()
+            self.dim = int(self.get_meta("dim") or 0)
+        except sqlite3.DatabaseError as exc:
+            raise IndexDamaged(f"{path} is not a readable Revue database: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        table = self.db["_migrations"]
+        if not table.exists():
+            table.create({"name": str, "applied_at": str}, pk="name")  # type: ignore[union-attr]
+        done = {row["name"] for row in table.rows}
+        for name, migration in MIGRATIONS:
+            if name not in done:
+                with self.db.conn:
+                    migration(self.db)
+                    table.insert({"name": name, "applied_at": _now()})
+
+    @property
+    def schema_version(self) -> int:
+        return len(list(self.db["_migrations"].rows))
+
+    # -- metadata ---------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        rows = list(self.db.query("select value from meta where key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        with self.db.conn:
+            self.db["meta"].upsert_all(  # type: ignore[union-attr]
+                [{"key": k, "value": v} for k, v in values.items()], pk="key"
+            )
+
+    # -- writing ----------------------------------------------------------------------------
+    def article_hashes(self) -> dict[str, str]:
+        return {r["id"]: r["content_hash"] for r in self.db.query("select id, content_hash from articles")}
+
+    def apply(self, new: Sequence[NewArticle], removed: Iterable[str], meta: dict[str, str]) -> None:
+        """Replace and delete articles and update metadata in one transaction."""
+        removed = list(removed)
+        with self.db.conn:
+            for article_id in [*removed, *(n.article.id for n in new)]:
+                self.db.execute("delete from chunks where article_id = ?", [article_id])
+                self.db.execute("delete from articles where id = ?", [article_id])
+            for item in new:
+                a = item.article
+                self.db["articles"].insert(  # type: ignore[union-attr]
+                    {
+                        "id": a.id, "title": a.title, "source": a.source, "author": a.author,
+                        "date": a.date, "url": a.url, "language": a.language, "text": a.text,
+                        "content_hash": a.content_hash, "origin": a.origin,
+                    }
+                )
+                self.db["chunks"].insert_all(  # type: ignore[union-attr]
+                    (
+                        {
+                            "article_id": c.article_id, "ordinal": c.ordinal, "start": c.start,
+                            "end": c.end, "text": c.text,
+                            "vector": np.asarray(v, dtype=np.float32).tobytes(),
+                        }
+                        for c, v in zip(item.chunks, item.vectors, strict=True)
+                    ),
+                    batch_size=500,
+                )
+            self.db["meta"].upsert_all(  # type: ignore[union-attr]
+                [{"key": k, "value": v} for k, v in meta.items()], pk="key"
+            )
+        self.dim = int(self.get_meta("dim") or 0)
+
+    def clear(self) -> None:
+        """Delete every article and chunk (a model change makes all vectors stale)."""
+        with self.db.conn:
+            self.db.execute("delete from chunks")
+            self.db.execute("delete from articles")
+
+    # -- reading ----------------------------------------------------------------------------
+    def counts(self) -> tuple[int, int]:
+        articles = self.db.execute("select count(*) from articles").fetchone()[0]
+        chunks = self.db.execute("select count(*) from chunks").fetchone()[0]
+        return int(articles), int(chunks)
+
+    def iter_vectors(self, batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All (chunk ids, vectors) in id order, in batches."""
+        last = -1
+        while True:
+            rows = self.db.execute(
+                "select id, vector from chunks where id > ? order by id limit ?", [last, batch]
+            ).fetchall()
+            if not rows:
+                return
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+            yield ids, vecs.reshape(len(rows), -1)
+            last = int(ids[-1])
+
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self.db.execute(f"select id, vector from chunks where id in ({marks})", list(chunk_ids))
+        return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, StoredChunk]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self.db.query(
+            f'select id, article_id, ordinal, start, "end", text from chunks where id in ({marks})',
+            list(chunk_ids),
+        )
+        return {r["id"]: StoredChunk(**r) for r in rows}
+
+    def keyword_search(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """Chunks matching any of ``terms``, best BM25 first, as (chunk id, bm25 score)."""
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        sql = (
+            "select rowid, bm25(chunks_fts) as score from chunks_fts where chunks_fts match ? "
+            "order by score limit ?"
+        )
+        try:
+            rows = self.db.execute(sql, [match, k]).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def article(self, article_id: str) -> Article | None:
+        rows = list(self.db.query("select * from articles where id = ?", [article_id]))
+        if not rows:
+            return None
+        r = rows[0]
+        return Article(
+            id=r["id"], text=r["text"], title=r["title"], source=r["source"], author=r["author"],
+            date=r["date"], url=r["url"], language=r["language"], origin=r["origin"] or "",
+        )
+
+    def articles_info(self) -> list[ArticleInfo]:
+        sql = (
+            "select a.id, a.title, a.source, a.date, a.url, count(c.id) as chunks "
+            "from articles a left join chunks c on c.article_id = a.id "
+            "group by a.id order by a.date desc, a.title"
+        )
+        return [ArticleInfo(**r) for r in self.db.query(sql)]
+
+
+@contextmanager
+def opened(path: Path, readonly: bool = False) -> Iterator[Store]:
+    store = Store(path, readonly=readonly)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _now() -> str:
+    from datetime import datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
