@@ -43,19 +43,24 @@ def main() -> None:
     paragraphs, questions, _ = piaf(args.piaf)
     titles = sorted({p["title"] for p in paragraphs})
     indexed = set(titles[::2])
-    corpus = write_articles([p for p in paragraphs if p["title"] in indexed],
-                            args.work / "piaf_half.jsonl")
+    corpus = write_articles(
+        [p for p in paragraphs if p["title"] in indexed], args.work / "piaf_half.jsonl"
+    )
     engine = Revue(Settings(data_dir=args.work / "index"))
     t0 = time.perf_counter()
     summary = engine.index([corpus])
-    print(f"indexed {summary.articles_total} paragraphs ({summary.chunks_total} chunks) "
-          f"in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    print(
+        f"indexed {summary.articles_total} paragraphs ({summary.chunks_total} chunks) "
+        f"in {time.perf_counter() - t0:.0f} s",
+        file=sys.stderr,
+    )
 
     rng = random.Random(args.seed)
     answerable = [q for q in questions if q.title in indexed and q.answers]
     unanswerable = [q for q in questions if q.title not in indexed]
-    sample = ([(q, True) for q in rng.sample(answerable, min(args.sample, len(answerable)))]
-              + [(q, False) for q in rng.sample(unanswerable, min(args.sample, len(unanswerable)))])
+    sample = [(q, True) for q in rng.sample(answerable, min(args.sample, len(answerable)))] + [
+        (q, False) for q in rng.sample(unanswerable, min(args.sample, len(unanswerable)))
+    ]
 
     cache: dict[str, object] = {}
 
@@ -72,21 +77,29 @@ def main() -> None:
     started = time.perf_counter()
     for n, (q, is_answerable) in enumerate(sample, 1):
         qvec, hits, articles = engine.evidence(q.question)
-        row = {"id": q.id, "answerable": is_answerable, "top_dense": hits[0].dense if hits else 0.0,
-               "paragraph_in_top3": any(h.article_id == q.context_id for h in hits[:3])}
+        row = {
+            "id": q.id,
+            "answerable": is_answerable,
+            "top_dense": hits[0].dense if hits else 0.0,
+            "paragraph_in_top3": any(h.article_id == q.context_id for h in hits[:3]),
+        }
         forced = AnswerConfig(abstain_below=-1.0)
         for w in WEIGHTS:
             config = replace(forced, passage_weight=w)
             scored = candidates(q.question, qvec, hits, articles, embed, config)
             chosen = select(scored, config)
             row["best_similarity"] = max((c.similarity for c in scored), default=0.0)
-            quotes = [normalize(articles[c.article_id].text[c.start:c.end]) for c in chosen]
+            row["relevance"] = row["best_similarity"] - engine.baseline(qvec)
+            quotes = [normalize(articles[c.article_id].text[c.start : c.end]) for c in chosen]
             row[f"answer_in_quotes_w{w}"] = any(
-                normalize(a) in quote for a in q.answers for quote in quotes)
+                normalize(a) in quote for a in q.answers for quote in quotes
+            )
         rows.append(row)
         if n % 25 == 0:
-            print(f"{n}/{len(sample)} questions, {time.perf_counter() - started:.0f} s",
-                  file=sys.stderr)
+            print(
+                f"{n}/{len(sample)} questions, {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+            )
 
     report(rows)
     (args.work / "calibration.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
@@ -96,12 +109,14 @@ def report(rows: list[dict]) -> None:
     pos = [r for r in rows if r["answerable"]]
     neg = [r for r in rows if not r["answerable"]]
     print(f"\n{len(pos)} answerable, {len(neg)} unanswerable questions")
-    print(f"answerable: paragraph among the first 3 passages: "
-          f"{sum(r['paragraph_in_top3'] for r in pos) / len(pos):.3f}")
+    print(
+        f"answerable: paragraph among the first 3 passages: "
+        f"{sum(r['paragraph_in_top3'] for r in pos) / len(pos):.3f}"
+    )
     for w in WEIGHTS:
         hit = sum(r[f"answer_in_quotes_w{w}"] for r in pos) / len(pos)
         print(f"passage_weight={w}: answer span inside the chosen quotes: {hit:.3f}")
-    for signal in ("best_similarity", "top_dense"):
+    for signal in ("relevance", "best_similarity", "top_dense"):
         best = (0.0, 0.0)
         print(f"\nthreshold on {signal}: answered(answerable) declined(unanswerable) balanced")
         values = sorted({round(r[signal], 3) for r in rows})

@@ -20,8 +20,11 @@ def require(*paths: Path) -> None:
     """Stop with a clear message when benchmark data is missing."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
-        sys.exit("benchmark data missing: " + ", ".join(missing)
-                 + "\n(pass the data paths as arguments; see docs/benchmarks.md)")
+        sys.exit(
+            "benchmark data missing: "
+            + ", ".join(missing)
+            + "\n(pass the data paths as arguments; see docs/benchmarks.md)"
+        )
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,13 @@ def piaf(piaf_dir: Path) -> tuple[list[dict], list[PiafQuestion], dict[str, set[
     require(piaf_dir / "corpus.jsonl", piaf_dir / "qa.jsonl", piaf_dir / "qrels.tsv")
     paragraphs = read_jsonl(piaf_dir / "corpus.jsonl")
     questions = [
-        PiafQuestion(q["id"], q["question"], q["context_id"], q["title"],
-                     tuple(a["text"] for a in q.get("answers", [])))
+        PiafQuestion(
+            q["id"],
+            q["question"],
+            q["context_id"],
+            q["title"],
+            tuple(a["text"] for a in q.get("answers", [])),
+        )
         for q in read_jsonl(piaf_dir / "qa.jsonl")
     ]
     qrels: dict[str, set[str]] = defaultdict(set)
@@ -60,9 +68,20 @@ def write_articles(rows: list[dict], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
         for r in rows:
-            fh.write(json.dumps({"id": r["id"], "title": r.get("title"), "text": r["text"],
-                                 "source": r.get("source"), "date": r.get("date"),
-                                 "url": r.get("url")}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": r["id"],
+                        "title": r.get("title"),
+                        "text": r["text"],
+                        "source": r.get("source"),
+                        "date": r.get("date"),
+                        "url": r.get("url"),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     return path
 
 

@@ -7,6 +7,7 @@ declines instead of quoting something loosely related.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,14 +16,16 @@ import numpy as np
 
 from index.chunking import sentences
 from index.records import Answer, Article, Citation, Hit
-from index.retrieval import fold, keyword_terms
+from index.retrieval import STOPWORDS, fold, keyword_terms
 
 
 @dataclass(frozen=True)
 class AnswerConfig:
     """How quotes are chosen. Defaults calibrated on PIAF by bench/calibrate.py."""
 
-    abstain_below: float = 0.80  # best window's cosine to the question
+    # Decline when the best window's cosine to the question exceeds the question's mean cosine
+    # to unrelated news sentences (index/background_fr.txt) by less than this.
+    abstain_below: float = 0.10
     passage_weight: float = 0.5  # weight of the passage's own cosine in a window's score
     keyword_weight: float = 0.03
     max_citations: int = 3
@@ -56,6 +59,15 @@ class Candidate:
     score: float  # similarity + passage and keyword evidence
 
 
+BACKGROUND_FILE = Path(__file__).with_name("background_fr.txt")
+
+
+def background_sentences() -> list[str]:
+    """Short news sentences on unrelated topics, written for Revue (not from any outlet)."""
+    lines = BACKGROUND_FILE.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
 _identifier = None
 
 
@@ -71,6 +83,41 @@ def detect_language(question: str) -> str:
         _identifier.set_languages(["en", "fr"])
     lang, prob = _identifier.classify(question)
     return "fr" if lang == "fr" and prob >= 0.6 else "en"
+
+
+_WORDS = re.compile(r"[\w][\w\-]*", re.UNICODE)
+
+
+def _is_name(word: str) -> bool:
+    return word[0].isupper() or any(c.isupper() or c.isdigit() for c in word[1:])
+
+
+def question_entities(question: str) -> list[str]:
+    """Names the question is about: runs of capitalized words ("Nick Turley", "ChatGPT Plus").
+
+    The coverage can only answer a question about a name it mentions; function words that
+    start the question ("Why", "Quand") are not names.
+    """
+    entities: list[str] = []
+    run: list[str] = []
+    words = [m.group(0) for m in _WORDS.finditer(question)]
+    for n, raw in enumerate([*words, ""]):
+        word = re.sub(r"['’]s$", "", raw)
+        # The first word is capitalized anyway: a name only if shaped like one ("OpenAI").
+        first_plain = n == 0 and not any(c.isupper() or c.isdigit() for c in word[1:])
+        if word and _is_name(word) and fold(word) not in STOPWORDS and not first_plain:
+            run.append(word)
+            continue
+        if run:
+            entity = " ".join(run)
+            if len(entity) > 1:
+                entities.append(entity)
+            run = []
+    return entities
+
+
+def _mentions(text: str, entity: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(fold(entity)) + r"(?!\w)", text) is not None
 
 
 def _keyword_overlap(terms: Sequence[str], text: str) -> float:
@@ -90,8 +137,12 @@ def candidates(
 ) -> list[Candidate]:
     """Windows of 1 to ``window_sentences`` sentences of the best passages, best first."""
     windows: dict[tuple[str, int, int], float] = {}
+    entities = question_entities(question)
     for hit in hits[: config.passages]:
         article = articles[hit.article_id]
+        folded = fold(f"{article.title or ''}\n{article.text}")
+        if not all(_mentions(folded, e) for e in entities):
+            continue  # this article never names what the question is about
         spans = _article_sentences(article)
         inside = [i for i, (s, e) in enumerate(spans) if s < hit.end and e > hit.start]
         for i in inside:
@@ -118,15 +169,20 @@ def candidates(
         bounds.append((s, e))
         texts.append(articles[a].text[s:e])
         rows = [where[(a, n)] for n in range(i, j + 1)]
-        weights = np.array([spans[a][n][1] - spans[a][n][0] for n in range(i, j + 1)], dtype=np.float32)
+        weights = np.array(
+            [spans[a][n][1] - spans[a][n][0] for n in range(i, j + 1)], dtype=np.float32
+        )
         v = (sentence_vecs[rows] * weights[:, None]).sum(axis=0)
         vecs.append(v / (np.linalg.norm(v) or 1.0))
     sims = np.vstack(vecs) @ query_vec
     terms = keyword_terms(question)
     out = []
     for (a, i, j), (s, e), sim, text in zip(keys, bounds, sims, texts, strict=True):
-        score = (float(sim) + config.passage_weight * windows[(a, i, j)]
-                 + config.keyword_weight * _keyword_overlap(terms, text))
+        score = (
+            float(sim)
+            + config.passage_weight * windows[(a, i, j)]
+            + config.keyword_weight * _keyword_overlap(terms, text)
+        )
         out.append(Candidate(a, i, j, s, e, float(sim), score))
     return sorted(out, key=lambda c: c.score, reverse=True)
 
@@ -144,17 +200,25 @@ def _article_sentences(article: Article) -> list[tuple[int, int]]:
     return _sentence_cache[key]
 
 
-def select(scored: Sequence[Candidate], config: AnswerConfig = AnswerConfig()) -> list[Candidate]:
-    """The windows to quote: the best and close runners-up, not overlapping; [] to decline."""
-    if not scored or max(c.similarity for c in scored) < config.abstain_below:
+def select(
+    scored: Sequence[Candidate], config: AnswerConfig = AnswerConfig(), baseline: float = 0.0
+) -> list[Candidate]:
+    """The windows to quote: the best and close runners-up, not overlapping; [] to decline.
+
+    ``baseline`` is the question's typical cosine to unrelated text: cosines vary by question
+    (and drop when question and article are in different languages), so the evidence is
+    judged by how far the best window stands above it.
+    """
+    if not scored or max(c.similarity for c in scored) - baseline < config.abstain_below:
         return []
     floor = scored[0].score - config.margin
     chosen: list[Candidate] = []
     for c in scored:
         if c.score < floor or len(chosen) == config.max_citations:
             break
-        if any(o.article_id == c.article_id and c.first <= o.last and c.last >= o.first
-               for o in chosen):
+        if any(
+            o.article_id == c.article_id and c.first <= o.last and c.last >= o.first for o in chosen
+        ):
             continue
         chosen.append(c)
     return chosen
@@ -167,22 +231,39 @@ def compose(
     articles: dict[str, Article],
     embed: Callable[[list[str]], np.ndarray],
     config: AnswerConfig = AnswerConfig(),
+    baseline: float = 0.0,
 ) -> Answer:
     """The answer to ``question`` from ``hits``: numbered verbatim quotes, or a plain decline."""
     language = detect_language(question)
-    chosen = select(candidates(question, query_vec, hits, articles, embed, config), config)
+    scored = candidates(question, query_vec, hits, articles, embed, config)
+    chosen = select(scored, config, baseline)
     if not chosen:
-        return Answer(question=question, answer=DECLINE[language], abstained=True,
-                      language=language)
+        return Answer(
+            question=question, answer=DECLINE[language], abstained=True, language=language
+        )
     citations = []
     for n, c in enumerate(chosen, 1):
         a = articles[c.article_id]
         citations.append(
-            Citation(n=n, article_id=a.id, title=a.title, source=a.source, date=a.date,
-                     url=a.url, quote=a.text[c.start : c.end], start=c.start, end=c.end,
-                     score=round(c.score, 4))
+            Citation(
+                n=n,
+                article_id=a.id,
+                title=a.title,
+                source=a.source,
+                date=a.date,
+                url=a.url,
+                quote=a.text[c.start : c.end],
+                start=c.start,
+                end=c.end,
+                score=round(c.score, 4),
+            )
         )
     open_q, close_q = ("« ", " »") if language == "fr" else ("“", "”")
     body = " ".join(f"{open_q}{c.quote}{close_q} [{c.n}]" for c in citations)
-    return Answer(question=question, answer=f"{LEAD[language]} {body}", abstained=False,
-                  language=language, citations=tuple(citations))
+    return Answer(
+        question=question,
+        answer=f"{LEAD[language]} {body}",
+        abstained=False,
+        language=language,
+        citations=tuple(citations),
+    )

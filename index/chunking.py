@@ -12,7 +12,12 @@ from index.records import Article, Chunk
 
 # Words that end with a period without ending a sentence (French and English news).
 _ABBREVIATIONS = frozenset(
-    ["m", "mm", "mme", "mmes", "mlle", "dr", "pr", "me", "st", "ste", "av", "bd", "etc", "cf", "ex", "n", "no", "p", "pp", "vol", "mr", "mrs", "ms", "jr", "sr", "prof", "gen", "gén", "col", "lt", "sgt", "inc", "ltd", "corp", "co", "vs", "env", "art", "al"]
+    """
+    m mm mme mmes mlle dr pr me st ste av bd
+    etc cf ex n no p pp vol mr mrs ms jr
+    sr prof gen gén col lt sgt inc ltd corp co vs
+    env art al
+    """.split()
 )
 _WORD_BEFORE_PERIOD = re.compile(r"(\w+)\.\s*$")
 _MIN_SENTENCE_CHARS = 6

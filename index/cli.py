@@ -52,7 +52,10 @@ def cli() -> None:
 
 def corpus_option(f: F) -> F:
     return click.option(
-        "--corpus", "corpus", multiple=True, type=click.Path(path_type=Path),
+        "--corpus",
+        "corpus",
+        multiple=True,
+        type=click.Path(path_type=Path),
         help="A corpus directory or file (.md, .txt, .html, .jsonl, .jsonl.gz); repeatable.",
     )(f)
 
@@ -130,8 +133,14 @@ def hits_json(hits: list[Hit], qid: Any = None, query: str | None = None) -> dic
     if query is not None:
         out["query"] = query
     out["hits"] = [
-        {"article_id": h.article_id, "chunk_id": h.chunk_id, "score": round(h.score, 6),
-         "text": h.text, "start": h.start, "end": h.end}
+        {
+            "article_id": h.article_id,
+            "chunk_id": h.chunk_id,
+            "score": round(h.score, 6),
+            "text": h.text,
+            "start": h.start,
+            "end": h.end,
+        }
         for h in hits
     ]
     return out
@@ -191,13 +200,18 @@ def run_batch(path: Path, key: str, work: Callable[[Any, str], dict[str, Any]]) 
 @cli.command("ask")
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100),
-              help="Passages to consider.")
-@click.option("--batch", type=click.Path(path_type=Path),
-              help="JSON Lines file of {id, question}; one JSON answer per line.")
+@click.option(
+    "--k", default=10, show_default=True, type=click.IntRange(1, 100), help="Passages to consider."
+)
+@click.option(
+    "--batch",
+    type=click.Path(path_type=Path),
+    help="JSON Lines file of {id, question}; one JSON answer per line.",
+)
 @click.pass_context
-def ask_cmd(ctx: click.Context, question: str | None, as_json: bool, k: int,
-            batch: Path | None) -> None:
+def ask_cmd(
+    ctx: click.Context, question: str | None, as_json: bool, k: int, batch: Path | None
+) -> None:
     """Answer QUESTION with numbered verbatim quotes, or decline."""
     engine = _engine(ctx)
     if batch is not None:
@@ -206,21 +220,31 @@ def ask_cmd(ctx: click.Context, question: str | None, as_json: bool, k: int,
     if question is None:
         fail("give a QUESTION or --batch FILE")
     answer = engine.ask(question or "", k=k)
-    click.echo(json.dumps(answer_json(answer), ensure_ascii=False) if as_json
-               else render_answer(answer))
+    click.echo(
+        json.dumps(answer_json(answer), ensure_ascii=False) if as_json else render_answer(answer)
+    )
 
 
 @cli.command("search")
 @click.argument("query", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "keyword"]), default="hybrid",
-              show_default=True, help="Retrieval: fused, FAISS only, or BM25 only.")
-@click.option("--batch", type=click.Path(path_type=Path),
-              help="JSON Lines file of {id, query}; one JSON line of hits per input line.")
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "keyword"]),
+    default="hybrid",
+    show_default=True,
+    help="Retrieval: fused, FAISS only, or BM25 only.",
+)
+@click.option(
+    "--batch",
+    type=click.Path(path_type=Path),
+    help="JSON Lines file of {id, query}; one JSON line of hits per input line.",
+)
 @click.pass_context
-def search_cmd(ctx: click.Context, query: str | None, as_json: bool, k: int, mode: str,
-               batch: Path | None) -> None:
+def search_cmd(
+    ctx: click.Context, query: str | None, as_json: bool, k: int, mode: str, batch: Path | None
+) -> None:
     """Show the passages that best match QUERY, best first."""
     engine = _engine(ctx)
     if batch is not None:
@@ -247,8 +271,10 @@ def sources_cmd(ctx: click.Context, as_json: bool) -> None:
             click.echo(json.dumps(asdict(a), ensure_ascii=False))
         else:
             meta = " · ".join(x for x in (a.source, a.date) if x)
-            click.echo(f"{a.id}  {a.title or '(untitled)'}  [{meta}] {a.chunks} chunks"
-                       + (f"\n    {a.url}" if a.url else ""))
+            click.echo(
+                f"{a.id}  {a.title or '(untitled)'}  [{meta}] {a.chunks} chunks"
+                + (f"\n    {a.url}" if a.url else "")
+            )
 
 
 # -- eval -------------------------------------------------------------------------------------

@@ -112,8 +112,11 @@ class _Loader:
                 self._add(_read_html_file(path, default_id, origin))
             else:
                 suffix = path.suffix.lower()
-                raise _Skip(f"unsupported file type {suffix}" if suffix else
-                            "unsupported file type (no extension)")
+                raise _Skip(
+                    f"unsupported file type {suffix}"
+                    if suffix
+                    else "unsupported file type (no extension)"
+                )
         except _Skip as skip:
             self._problem(origin, str(skip))
 

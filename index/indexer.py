@@ -54,7 +54,9 @@ def writer_lock(data_dir: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            raise IndexBusy("another `revue index` is already running on this data directory") from exc
+            raise IndexBusy(
+                "another `revue index` is already running on this data directory"
+            ) from exc
         yield
     finally:
         os.close(fd)
@@ -109,8 +111,9 @@ def _run(
     todo = added + changed
     chunk_count = 0
     if todo or removed or rebuilt or previous is None:
-        chunker = Chunker(max_tokens=min(encoder.max_tokens, 512) - 32,
-                          count_tokens=encoder.count_tokens)
+        chunker = Chunker(
+            max_tokens=min(encoder.max_tokens, 512) - 32, count_tokens=encoder.count_tokens
+        )
         per_article = _chunk_all(chunker, todo, progress)
         flat = [c for chunks in per_article for c in chunks]
         chunk_count = len(flat)
@@ -153,7 +156,9 @@ def _run(
     )
 
 
-def _chunk_all(chunker: Chunker, articles: list[Article], progress: Progress | None) -> list[list[Chunk]]:
+def _chunk_all(
+    chunker: Chunker, articles: list[Article], progress: Progress | None
+) -> list[list[Chunk]]:
     out = []
     for n, article in enumerate(articles, 1):
         out.append(chunker.chunk(article))

@@ -24,8 +24,15 @@ class Article:
     def content_hash(self) -> str:
         """Hash of everything stored for the article, to detect changes between runs."""
         h = hashlib.sha256()
-        for part in (self.text, self.title, self.source, self.author, self.date, self.url,
-                     self.language):
+        for part in (
+            self.text,
+            self.title,
+            self.source,
+            self.author,
+            self.date,
+            self.url,
+            self.language,
+        ):
             h.update((part or "").encode("utf-8"))
             h.update(b"\x00")
         return h.hexdigest()

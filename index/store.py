@@ -45,16 +45,32 @@ class NewArticle:
 def _m001_initial(db: sqlite_utils.Database) -> None:
     db["articles"].create(  # type: ignore[union-attr]
         {
-            "rowid": int, "id": str, "title": str, "source": str, "author": str, "date": str,
-            "url": str, "language": str, "text": str, "content_hash": str, "origin": str,
+            "rowid": int,
+            "id": str,
+            "title": str,
+            "source": str,
+            "author": str,
+            "date": str,
+            "url": str,
+            "language": str,
+            "text": str,
+            "content_hash": str,
+            "origin": str,
         },
         pk="rowid",
         not_null={"id", "text", "content_hash"},
     )
     db["articles"].create_index(["id"], unique=True)  # type: ignore[union-attr]
     db["chunks"].create(  # type: ignore[union-attr]
-        {"id": int, "article_id": str, "ordinal": int, "start": int, "end": int, "text": str,
-         "vector": bytes},
+        {
+            "id": int,
+            "article_id": str,
+            "ordinal": int,
+            "start": int,
+            "end": int,
+            "text": str,
+            "vector": bytes,
+        },
         pk="id",
         not_null={"article_id", "start", "end", "text", "vector"},
     )
@@ -120,9 +136,14 @@ class Store:
 
     # -- writing ----------------------------------------------------------------------------
     def article_hashes(self) -> dict[str, str]:
-        return {r["id"]: r["content_hash"] for r in self.db.query("select id, content_hash from articles")}
+        return {
+            r["id"]: r["content_hash"]
+            for r in self.db.query("select id, content_hash from articles")
+        }
 
-    def apply(self, new: Sequence[NewArticle], removed: Iterable[str], meta: dict[str, str]) -> None:
+    def apply(
+        self, new: Sequence[NewArticle], removed: Iterable[str], meta: dict[str, str]
+    ) -> None:
         """Replace and delete articles and update metadata in one transaction."""
         removed = list(removed)
         with self.db.conn:
@@ -133,16 +154,26 @@ class Store:
                 a = item.article
                 self.db["articles"].insert(  # type: ignore[union-attr]
                     {
-                        "id": a.id, "title": a.title, "source": a.source, "author": a.author,
-                        "date": a.date, "url": a.url, "language": a.language, "text": a.text,
-                        "content_hash": a.content_hash, "origin": a.origin,
+                        "id": a.id,
+                        "title": a.title,
+                        "source": a.source,
+                        "author": a.author,
+                        "date": a.date,
+                        "url": a.url,
+                        "language": a.language,
+                        "text": a.text,
+                        "content_hash": a.content_hash,
+                        "origin": a.origin,
                     }
                 )
                 self.db["chunks"].insert_all(  # type: ignore[union-attr]
                     (
                         {
-                            "article_id": c.article_id, "ordinal": c.ordinal, "start": c.start,
-                            "end": c.end, "text": c.text,
+                            "article_id": c.article_id,
+                            "ordinal": c.ordinal,
+                            "start": c.start,
+                            "end": c.end,
+                            "text": c.text,
                             "vector": np.asarray(v, dtype=np.float32).tobytes(),
                         }
                         for c, v in zip(item.chunks, item.vectors, strict=True)
@@ -184,7 +215,9 @@ class Store:
         if not chunk_ids:
             return {}
         marks = ",".join("?" * len(chunk_ids))
-        rows = self.db.execute(f"select id, vector from chunks where id in ({marks})", list(chunk_ids))
+        rows = self.db.execute(
+            f"select id, vector from chunks where id in ({marks})", list(chunk_ids)
+        )
         return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, StoredChunk]:
@@ -218,8 +251,15 @@ class Store:
             return None
         r = rows[0]
         return Article(
-            id=r["id"], text=r["text"], title=r["title"], source=r["source"], author=r["author"],
-            date=r["date"], url=r["url"], language=r["language"], origin=r["origin"] or "",
+            id=r["id"],
+            text=r["text"],
+            title=r["title"],
+            source=r["source"],
+            author=r["author"],
+            date=r["date"],
+            url=r["url"],
+            language=r["language"],
+            origin=r["origin"] or "",
         )
 
     def articles_info(self) -> list[ArticleInfo]:

@@ -1,4 +1,4 @@
-"""Chunks are verbatim spans of the article, sentence-aligned, overlapping, within the model limit."""
+"""Chunks are verbatim, sentence-aligned, overlapping spans within the model's limit."""
 
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ def test_chunks_of_the_seed_corpus_are_verbatim_and_cover_every_sentence(embedde
 
 
 def test_consecutive_chunks_overlap_by_a_sentence():
-    text = " ".join(f"Phrase numéro {i} avec assez de mots pour compter vraiment." for i in range(40))
+    text = " ".join(
+        f"Phrase numéro {i} avec assez de mots pour compter vraiment." for i in range(40)
+    )
     chunks = Chunker(target_chars=300).chunk(Article(id="a", text=text))
     assert len(chunks) > 3
     for a, b in zip(chunks, chunks[1:], strict=False):
@@ -47,8 +49,9 @@ def test_consecutive_chunks_overlap_by_a_sentence():
 def test_token_limit_splits_what_characters_do_not(embedder):
     # CJK text: few characters, many tokens. The tokenizer guard must split it.
     text = "数据科学与人工智能的发展非常迅速。" * 60
-    chunker = Chunker(target_chars=5000, max_chars=5000, count_tokens=embedder.count_tokens,
-                      max_tokens=120)
+    chunker = Chunker(
+        target_chars=5000, max_chars=5000, count_tokens=embedder.count_tokens, max_tokens=120
+    )
     chunks = chunker.chunk(Article(id="zh", text=text))
     assert len(chunks) > 1
     assert all(embedder.count_tokens(c.text) <= 120 for c in chunks)
@@ -56,8 +59,10 @@ def test_token_limit_splits_what_characters_do_not(embedder):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("abcdé’ .?!\n«»M")), min_size=0, max_size=600),
-       st.integers(min_value=40, max_value=400))
+@given(
+    st.text(alphabet=st.sampled_from(list("abcdé’ .?!\n«»M")), min_size=0, max_size=600),
+    st.integers(min_value=40, max_value=400),
+)
 def test_any_text_gives_verbatim_non_empty_chunks(text, target):
     for c in Chunker(target_chars=target, max_chars=target * 2).chunk(Article(id="x", text=text)):
         assert c.text == text[c.start : c.end]

@@ -71,8 +71,9 @@ def write(path: Path, text: str | bytes) -> Path:
 
 
 def jsonl(*rows: object) -> str:
-    return "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n"
-                   for r in rows)
+    return "".join(
+        (r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows
+    )
 
 
 def test_bundled_corpus_loads_two_articles() -> None:
@@ -80,7 +81,9 @@ def test_bundled_corpus_loads_two_articles() -> None:
     assert load.problems == ()
     by_id = {a.id: a for a in load.articles}
     assert sorted(by_id) == [
-        "afp-openai-alerte-rouge", "institut-arts-numeriques-openai-code-rouge"]
+        "afp-openai-alerte-rouge",
+        "institut-arts-numeriques-openai-code-rouge",
+    ]
     afp = by_id["afp-openai-alerte-rouge"]
     assert afp.source == "AFP" and afp.title is None and afp.language == "fr"
     assert afp.text.startswith("Le patron d’OpenAI, Sam Altman")
@@ -144,19 +147,36 @@ def test_html_main_text_and_metadata(tmp_path: Path) -> None:
 
 def test_jsonl_and_gz(tmp_path: Path) -> None:
     rows = jsonl(
-        {"id": 7, "title": "Un", "text": "Texte un.", "date": "2024-01-02", "source": "AFP",
-         "url": "https://x.test/1", "author": "A. B.", "language": "fr", "extra": [1, 2]},
+        {
+            "id": 7,
+            "title": "Un",
+            "text": "Texte un.",
+            "date": "2024-01-02",
+            "source": "AFP",
+            "url": "https://x.test/1",
+            "author": "A. B.",
+            "language": "fr",
+            "extra": [1, 2],
+        },
         "",
         {"id": "deux", "text": "Texte\r\ndeux.\n"},
     )
     plain = write(tmp_path / "a.jsonl", rows)
-    gz = write(tmp_path / "b.jsonl.gz", gzip.compress(jsonl({"id": "trois", "text": "Trois."})
-                                                     .encode()))
+    gz = write(
+        tmp_path / "b.jsonl.gz", gzip.compress(jsonl({"id": "trois", "text": "Trois."}).encode())
+    )
     load = load_corpus([tmp_path])
     assert load.problems == ()
     one, two, three = load.articles
     assert (one.id, one.title, one.date, one.source, one.url, one.author, one.language) == (
-        "7", "Un", "2024-01-02", "AFP", "https://x.test/1", "A. B.", "fr")
+        "7",
+        "Un",
+        "2024-01-02",
+        "AFP",
+        "https://x.test/1",
+        "A. B.",
+        "fr",
+    )
     assert one.origin == f"{plain}:1"
     assert (two.id, two.text, two.origin, two.title) == ("deux", "Texte\ndeux.", f"{plain}:3", None)
     assert (three.id, three.text, three.origin) == ("trois", "Trois.", f"{gz}:1")
@@ -168,19 +188,23 @@ def test_malformed_inputs_are_problems(tmp_path: Path) -> None:
     unclosed = write(tmp_path / "unclosed.md", "---\ntitle: x\nCorps.\n")
     empty = write(tmp_path / "empty.txt", "---\ntitle: Vide\n---\n\n  \n")
     latin1 = write(tmp_path / "latin1.txt", "Dépêche en Latin-1.".encode("latin-1"))
-    nav_only = write(tmp_path / "nav.html",
-                     "<html><body><nav><a href='/'>Accueil</a> <a href='/x'>Politique</a>"
-                     "</nav></body></html>")
+    nav_only = write(
+        tmp_path / "nav.html",
+        "<html><body><nav><a href='/'>Accueil</a> <a href='/x'>Politique</a></nav></body></html>",
+    )
     other = write(tmp_path / "notes.pdf", b"%PDF-1.4")
-    lines = write(tmp_path / "lines.jsonl", jsonl(
-        {"id": "ok", "text": "Bon."},
-        "{not json",
-        "[1, 2]",
-        {"text": "Sans id."},
-        {"id": "no-text"},
-        {"id": "blank", "text": "  \n"},
-        {"id": "num", "text": 12},
-    ))
+    lines = write(
+        tmp_path / "lines.jsonl",
+        jsonl(
+            {"id": "ok", "text": "Bon."},
+            "{not json",
+            "[1, 2]",
+            {"text": "Sans id."},
+            {"id": "no-text"},
+            {"id": "blank", "text": "  \n"},
+            {"id": "num", "text": 12},
+        ),
+    )
     corrupt = write(tmp_path / "corrupt.jsonl.gz", b"\x1f\x8b\x08\x00garbage, not deflate")
 
     load = load_corpus([tmp_path])
@@ -232,8 +256,9 @@ def test_same_file_twice_is_loaded_once(tmp_path: Path) -> None:
 
 def test_duplicate_id_across_files(tmp_path: Path) -> None:
     first = write(tmp_path / "a.md", "---\nid: same\n---\nUn.\n")
-    lines = write(tmp_path / "b.jsonl",
-                  jsonl({"id": "x", "text": "X."}, {"id": "same", "text": "D."}))
+    lines = write(
+        tmp_path / "b.jsonl", jsonl({"id": "x", "text": "X."}, {"id": "same", "text": "D."})
+    )
     with pytest.raises(DuplicateArticleId) as info:
         load_corpus([tmp_path])
     assert info.value.article_id == "same"

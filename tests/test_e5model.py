@@ -32,7 +32,11 @@ def model_dir():
 
 def test_folder_is_a_sentence_transformers_model(model_dir):
     modules = json.loads((model_dir / "modules.json").read_text())
-    assert [m["type"].rsplit(".", 1)[-1] for m in modules] == ["Transformer", "Pooling", "Normalize"]
+    assert [m["type"].rsplit(".", 1)[-1] for m in modules] == [
+        "Transformer",
+        "Pooling",
+        "Normalize",
+    ]
     assert json.loads((model_dir / "config.json").read_text())["hidden_size"] == 384
 
 

@@ -1,0 +1,107 @@
+"""Answers from the real index of the seed corpus: the right article, verbatim quotes, declines."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from index.answer import question_entities
+
+INSTITUT = "institut-arts-numeriques-openai-code-rouge"
+AFP = "afp-openai-alerte-rouge"
+
+
+def test_why_did_openai_pause_advertising_cites_the_institut_article(seed_engine):
+    answer = seed_engine.ask("Why did OpenAI pause advertising?")
+    assert not answer.abstained
+    assert answer.language == "en" and answer.answer.startswith("Here is what")
+    cited = {c.article_id for c in answer.citations}
+    assert INSTITUT in cited
+    quotes = " ".join(c.quote for c in answer.citations if c.article_id == INSTITUT)
+    assert "mises en pause" in quotes or "concurrence s’intensifie" in quotes
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "article", "words"),
+    [
+        ("Who is Nick Turley?", AFP, "Nick Turley, responsable de ChatGPT"),
+        ("Quand OpenAI prévoit-il d'être rentable ?", AFP, "rentable avant 2029"),
+        ("How many monthly users does Gemini claim?", AFP, "650 millions"),
+    ],
+)
+def test_the_quote_holding_the_answer_comes_first_three(seed_engine, question, article, words):
+    answer = seed_engine.ask(question)
+    assert any(c.article_id == article and words in c.quote for c in answer.citations[:3]), answer
+
+
+def test_french_question_gets_french_framing(seed_engine):
+    answer = seed_engine.ask("Combien d'internautes utilisent ChatGPT chaque semaine ?")
+    assert answer.language == "fr" and answer.answer.startswith("Voici ce qu")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What does a ChatGPT Plus subscription cost?",
+        "Who won the 2018 football World Cup?",
+        "Quel temps fera-t-il demain à Lyon ?",
+    ],
+)
+def test_questions_the_coverage_does_not_answer_are_declined(seed_engine, question):
+    answer = seed_engine.ask(question)
+    assert answer.abstained and answer.citations == ()
+    assert answer.answer in (
+        "The coverage I have doesn't say.",
+        "Les articles dont je dispose ne le disent pas.",
+    )
+
+
+def test_entities_of_a_question():
+    assert question_entities("What does a ChatGPT Plus subscription cost?") == ["ChatGPT Plus"]
+    assert question_entities("What improvements did Altman's memo ask for?") == ["Altman"]
+    assert question_entities("Why did OpenAI pause advertising?") == ["OpenAI"]
+    assert question_entities("pourquoi la pause ?") == []
+
+
+WORDS = [
+    "OpenAI",
+    "ChatGPT",
+    "Google",
+    "Gemini",
+    "publicité",
+    "utilisateurs",
+    "rentable",
+    "Sam Altman",
+    "concurrence",
+    "milliards",
+    "pause",
+    "qualité",
+    "2029",
+    "advertising",
+    "users",
+    "why",
+    "how many",
+    "quand",
+    "combien",
+    "Nick Turley",
+    "Anthropic",
+    "Pulse",
+]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6), st.sampled_from(["?", " ?", ""]))
+def test_every_quote_is_verbatim_for_any_question(seed_engine, words, end):
+    question = " ".join(words) + end
+    answer = seed_engine.ask(question)
+    assert answer.abstained == (not answer.citations)
+    for n, c in enumerate(answer.citations, 1):
+        article = seed_engine.article(c.article_id)
+        assert c.n == n
+        assert article.text[c.start : c.end] == c.quote
+        assert c.quote.strip() == c.quote and c.quote

@@ -1,0 +1,134 @@
+"""The command line: its JSON contract and every error path (one line on stderr, no traceback)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from index.cli import cli
+from tests.conftest import CORPUS, ROOT, write
+
+
+def run(*args, data_dir, stdin=None, timeout=300):
+    env = {**os.environ, "REVUE_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "index.cli", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def invoke(engine, *args):
+    return CliRunner().invoke(cli, list(args), obj=engine, catch_exceptions=False)
+
+
+def assert_one_line_error(result, *words):
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [x for x in result.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and lines[0].startswith("revue: "), result.stderr
+    for w in words:
+        assert w in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [("", ["empty"]), ("   \n\t ", ["empty"]), ("why " * 400, ["1599", "1000"])],
+)
+def test_bad_questions(tmp_path, question, words):
+    assert_one_line_error(run("ask", question, data_dir=tmp_path), *words)
+
+
+def test_missing_index(tmp_path):
+    assert_one_line_error(run("ask", "Who is Nick Turley?", data_dir=tmp_path), "revue index")
+    assert_one_line_error(run("sources", data_dir=tmp_path), "revue index")
+
+
+def test_unreadable_corpus_path(tmp_path):
+    result = run("index", "--corpus", str(tmp_path / "nowhere"), data_dir=tmp_path)
+    assert_one_line_error(result, "nowhere")
+
+
+def test_duplicate_ids(tmp_path):
+    write(tmp_path / "c" / "a.md", "---\nid: x\n---\nUn premier article assez long.\n")
+    write(tmp_path / "c" / "b.md", "---\nid: x\n---\nUn second article assez long.\n")
+    result = run("index", "--corpus", str(tmp_path / "c"), data_dir=tmp_path / "d")
+    assert_one_line_error(result, "a.md", "b.md")
+
+
+def test_index_then_ask_end_to_end(tmp_path):
+    data = tmp_path / "data"
+    result = run("index", "--corpus", str(CORPUS), data_dir=data)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 1 and "2 added" in result.stdout
+    again = run("index", "--corpus", str(CORPUS), data_dir=data)
+    assert "0 chunks embedded" in again.stdout
+    asked = run("ask", "Why did OpenAI pause advertising?", "--json", data_dir=data)
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert set(answer) == {"id", "question", "answer", "abstained", "citations"}
+    assert answer["citations"], answer
+    for c in answer["citations"]:
+        assert set(c) == {
+            "n",
+            "article_id",
+            "title",
+            "source",
+            "date",
+            "url",
+            "quote",
+            "start",
+            "end",
+            "score",
+        }
+
+
+def test_ask_batch_gives_one_line_per_question(seed_engine, tmp_path):
+    batch = write(
+        tmp_path / "q.jsonl",
+        "\n".join(
+            [
+                json.dumps({"id": "q1", "question": "Who is Nick Turley?"}),
+                "not json",
+                json.dumps({"id": "q3", "question": "   "}),
+                json.dumps({"id": "q4", "question": "Quand OpenAI prévoit-il d'être rentable ?"}),
+            ]
+        )
+        + "\n",
+    )
+    result = invoke(seed_engine, "ask", "--batch", str(batch), "--json")
+    lines = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [x["id"] for x in lines] == ["q1", None, "q3", "q4"]
+    assert "error" in lines[1] and "not JSON" in lines[1]["error"]
+    assert "empty" in lines[2]["error"]
+    assert lines[3]["question"].startswith("Quand") and "abstained" in lines[3]
+    assert result.exit_code == 1  # some lines failed, and each said why
+
+
+def test_search_json_and_batch(seed_engine, tmp_path):
+    result = invoke(seed_engine, "search", "Gemini utilisateurs", "--json", "--k", "3")
+    hits = json.loads(result.stdout)["hits"]
+    assert 0 < len(hits) <= 3
+    assert set(hits[0]) == {"article_id", "chunk_id", "score", "text", "start", "end"}
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    batch = write(tmp_path / "s.jsonl", json.dumps({"id": 7, "query": "Nick Turley"}) + "\n")
+    out = json.loads(
+        invoke(seed_engine, "search", "--batch", str(batch), "--k", "2", "--json").stdout
+    )
+    assert out["id"] == 7 and len(out["hits"]) == 2
+
+
+def test_sources(seed_engine):
+    rows = [json.loads(x) for x in invoke(seed_engine, "sources", "--json").stdout.splitlines()]
+    assert {r["source"] for r in rows} == {"AFP", "Institut des Arts Numériques"}
+    assert all(r["chunks"] > 0 for r in rows)
+    assert set(rows[0]) == {"id", "title", "source", "date", "url", "chunks"}

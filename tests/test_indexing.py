@@ -1,0 +1,140 @@
+"""Indexing with the real model, SQLite and FAISS: incremental, reported problems, rebuilds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.errors import DuplicateArticleId, IndexMissing
+from index.indexer import vectors_path
+from tests.conftest import CORPUS, write
+
+
+class Spy:
+    """Delegates to the real embedder and counts what it is asked to embed."""
+
+    def __init__(self, real, fingerprint=None):
+        self.real = real
+        self.embedded: list[str] = []
+        self.fingerprint = fingerprint or real.fingerprint
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def encode_passages(self, texts, progress=None):
+        self.embedded.extend(texts)
+        return self.real.encode_passages(texts, progress)
+
+
+def article(id_, text, **meta):
+    return json.dumps({"id": id_, "text": text, **meta}, ensure_ascii=False)
+
+
+def test_unchanged_corpus_embeds_nothing(make_engine, embedder):
+    engine = make_engine()
+    first = engine.index([CORPUS])
+    assert first.added == 2 and first.chunks_embedded == first.chunks_total > 0
+    spy = Spy(embedder)
+    engine._embedder = spy
+    second = engine.index([CORPUS])
+    assert spy.embedded == []
+    assert (second.added, second.changed, second.removed, second.unchanged) == (0, 0, 0, 2)
+    assert second.chunks_total == first.chunks_total
+
+
+def test_add_change_remove_touch_only_their_article(make_engine, embedder, tmp_path):
+    corpus = tmp_path / "news.jsonl"
+    a = article("a", "Le conseil municipal a voté le budget de la piscine mardi soir.")
+    b = article("b", "La grève des transports perturbe le trafic des trains régionaux.")
+    c = article("c", "Un nouveau musée consacré à la bande dessinée ouvre à Angoulême.")
+    write(corpus, "\n".join([a, b]) + "\n")
+    engine = make_engine()
+    engine._embedder = spy = Spy(embedder)
+    engine.index([corpus])
+    assert len(spy.embedded) == 2
+
+    spy.embedded.clear()
+    b2 = article("b", "La grève des transports est terminée, les trains circulent à nouveau.")
+    write(corpus, "\n".join([a, b2, c]) + "\n")
+    summary = engine.index([corpus])
+    assert (summary.added, summary.changed, summary.unchanged) == (1, 1, 1)
+    assert sorted(spy.embedded) == sorted([json.loads(b2)["text"], json.loads(c)["text"]])
+    hits = engine.search("Les trains circulent-ils de nouveau ?", k=3)
+    assert hits[0].article_id == "b" and "terminée" in hits[0].text
+
+    spy.embedded.clear()
+    write(corpus, "\n".join([a, b2]) + "\n")
+    summary = engine.index([corpus])
+    assert summary.removed == 1 and spy.embedded == []
+    assert {s.id for s in engine.sources()} == {"a", "b"}
+
+
+def test_model_change_rebuilds_everything(make_engine, embedder):
+    engine = make_engine()
+    engine.index([CORPUS])
+    engine._embedder = spy = Spy(embedder, fingerprint="another-model|dim=384")
+    summary = engine.index([CORPUS])
+    assert summary.rebuilt and summary.added == 2 and len(spy.embedded) == summary.chunks_total
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(make_engine, tmp_path):
+    corpus = tmp_path / "corpus"
+    write(corpus / "good.md", "---\ntitle: Bon\n---\nLe maire a inauguré la médiathèque samedi.\n")
+    write(corpus / "latin1.txt", "Le th\xe9\xe2tre rouvre ses portes.".encode("latin-1"))
+    write(corpus / "empty.md", "---\ntitle: Vide\n---\n\n")
+    write(corpus / "broken.md", "---\ntitle: [unclosed\n---\nTexte.\n")
+    summary = make_engine().index([corpus])
+    assert summary.articles_total == 1
+    reasons = {p.origin.rsplit("/", 1)[-1]: p.reason for p in summary.problems}
+    assert set(reasons) == {"latin1.txt", "empty.md", "broken.md"}
+    assert "UTF-8" in reasons["latin1.txt"]
+    assert "front matter" in reasons["broken.md"]
+
+
+def test_duplicate_id_is_an_error_naming_both(make_engine, tmp_path):
+    write(tmp_path / "c1" / "x.md", "---\nid: same\n---\nPremier texte de l'article.\n")
+    write(tmp_path / "c2" / "y.md", "---\nid: same\n---\nSecond texte de l'article.\n")
+    with pytest.raises(DuplicateArticleId) as err:
+        make_engine().index([tmp_path / "c1", tmp_path / "c2"])
+    assert "x.md" in str(err.value) and "y.md" in str(err.value)
+
+
+def test_missing_index_is_reported(make_engine):
+    with pytest.raises(IndexMissing, match="revue index"):
+        make_engine().ask("Who is Nick Turley?")
+
+
+def test_missing_vector_file_is_rebuilt_from_sqlite(make_engine, embedder):
+    engine = make_engine()
+    engine.index([CORPUS])
+    data = engine.data_dir
+    path = next(data.glob("vectors-*.faiss"))
+    path.write_bytes(b"not a faiss index")
+    fresh = make_engine(data)
+    fresh._embedder = spy = Spy(embedder)
+    hits = fresh.search("Who is Nick Turley?", k=3)
+    assert any("Nick Turley" in h.text for h in hits)
+    assert spy.embedded == []  # rebuilt from the vectors kept in SQLite, nothing re-embedded
+    assert vectors_path(data, 1).stat().st_size > 1000
+
+
+def test_near_identical_chunks_are_returned_once(make_engine, tmp_path):
+    text = "L'usine Renault de Flins fermera ses portes en 2024, a annoncé la direction lundi."
+    write(
+        tmp_path / "wire.jsonl",
+        "\n".join(
+            [
+                article("ouest", text, source="Ouest-France"),
+                article("sud", text + " ", source="Sud Ouest"),
+                article("autre", "Le festival de jazz de Marciac affiche complet cette année."),
+            ]
+        )
+        + "\n",
+    )
+    engine = make_engine()
+    engine.index([tmp_path / "wire.jsonl"])
+    hits = engine.search("Quand l'usine de Flins va-t-elle fermer ?", k=5)
+    assert [h.article_id for h in hits].count("ouest") + [h.article_id for h in hits].count(
+        "sud"
+    ) == 1
