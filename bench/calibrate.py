@@ -89,7 +89,7 @@ def main() -> None:
             scored = candidates(q.question, qvec, hits, articles, embed, config)
             chosen = select(scored, config)
             row["best_similarity"] = max((c.similarity for c in scored), default=0.0)
-            row["relevance"] = row["best_similarity"] - engine.baseline(qvec)
+            row["relevance"] = engine.baseline(qvec).relevance(row["best_similarity"])
             quotes = [normalize(articles[c.article_id].text[c.start : c.end]) for c in chosen]
             row[f"answer_in_quotes_w{w}"] = any(
                 normalize(a) in quote for a in q.answers for quote in quotes
@@ -119,13 +119,14 @@ def report(rows: list[dict]) -> None:
     for signal in ("relevance", "best_similarity", "top_dense"):
         best = (0.0, 0.0)
         print(f"\nthreshold on {signal}: answered(answerable) declined(unanswerable) balanced")
-        values = sorted({round(r[signal], 3) for r in rows})
+        values = sorted({round(r[signal], 3) for r in rows if r[signal] > 0})
         for t in values:
             tpr = sum(r[signal] >= t for r in pos) / len(pos)
             tnr = sum(r[signal] < t for r in neg) / len(neg)
             if (tpr + tnr) / 2 > best[1]:
                 best = (t, (tpr + tnr) / 2)
-        for t in sorted({best[0], *[round(best[0] + d, 3) for d in (-0.02, -0.01, 0.01, 0.02)]}):
+        step = 0.2 if signal == "relevance" else 0.01
+        for t in sorted({best[0], *[round(best[0] + d * step, 3) for d in (-2, -1, 1, 2)]}):
             tpr = sum(r[signal] >= t for r in pos) / len(pos)
             tnr = sum(r[signal] < t for r in neg) / len(neg)
             print(f"  {t:.3f}: {tpr:.3f} {tnr:.3f} {(tpr + tnr) / 2:.3f}")

@@ -23,9 +23,9 @@ from index.retrieval import STOPWORDS, fold, keyword_terms
 class AnswerConfig:
     """How quotes are chosen. Defaults calibrated on PIAF by bench/calibrate.py."""
 
-    # Decline when the best window's cosine to the question exceeds the question's mean cosine
-    # to unrelated news sentences (index/background_fr.txt) by less than this.
-    abstain_below: float = 0.10
+    # Decline when the best window's cosine to the question stands less than this many standard
+    # deviations above the question's cosines to unrelated news (index/background_fr.txt).
+    abstain_below: float = 4.2
     passage_weight: float = 0.5  # weight of the passage's own cosine in a window's score
     keyword_weight: float = 0.03
     max_citations: int = 3
@@ -117,7 +117,13 @@ def question_entities(question: str) -> list[str]:
 
 
 def _mentions(text: str, entity: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(fold(entity)) + r"(?!\w)", text) is not None
+    """Whether folded ``text`` names ``entity``; one-word names may be inflected (Turcs/turque)."""
+    name = fold(entity)
+    if " " not in name and len(name) > 5:
+        name, tail = name[: max(4, len(name) - 3)], r"\w*"
+    else:
+        tail = ""
+    return re.search(r"(?<!\w)" + re.escape(name) + tail + r"(?!\w)", text) is not None
 
 
 def _keyword_overlap(terms: Sequence[str], text: str) -> float:
@@ -200,16 +206,29 @@ def _article_sentences(article: Article) -> list[tuple[int, int]]:
     return _sentence_cache[key]
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """A question's cosines to unrelated text: their mean and standard deviation."""
+
+    mean: float = 0.0
+    std: float = 1.0
+
+    def relevance(self, similarity: float) -> float:
+        return (similarity - self.mean) / max(self.std, 1e-6)
+
+
 def select(
-    scored: Sequence[Candidate], config: AnswerConfig = AnswerConfig(), baseline: float = 0.0
+    scored: Sequence[Candidate],
+    config: AnswerConfig = AnswerConfig(),
+    baseline: Baseline = Baseline(),
 ) -> list[Candidate]:
     """The windows to quote: the best and close runners-up, not overlapping; [] to decline.
 
-    ``baseline`` is the question's typical cosine to unrelated text: cosines vary by question
-    (and drop when question and article are in different languages), so the evidence is
-    judged by how far the best window stands above it.
+    Cosines vary by question, and shrink when question and article are in different
+    languages, so the evidence is judged by how far the best window stands above the
+    question's cosines to unrelated text (``baseline``), in standard deviations.
     """
-    if not scored or max(c.similarity for c in scored) - baseline < config.abstain_below:
+    if not scored or baseline.relevance(max(c.similarity for c in scored)) < config.abstain_below:
         return []
     floor = scored[0].score - config.margin
     chosen: list[Candidate] = []
@@ -231,7 +250,7 @@ def compose(
     articles: dict[str, Article],
     embed: Callable[[list[str]], np.ndarray],
     config: AnswerConfig = AnswerConfig(),
-    baseline: float = 0.0,
+    baseline: Baseline = Baseline(),
 ) -> Answer:
     """The answer to ``question`` from ``hits``: numbered verbatim quotes, or a plain decline."""
     language = detect_language(question)

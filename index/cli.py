@@ -291,7 +291,7 @@ def eval_cmd(ctx: click.Context, questions: Path, corpus: tuple[Path, ...], as_j
         raise CorpusPathError(f"question file not found: {questions}")
     engine = _engine(ctx)
     if corpus:
-        engine = engine.scratch(corpus_key(corpus))
+        engine = engine.scratch_for(corpus)
         do_index(engine, corpus)
     report = evaluate(engine, load_questions(questions))
     for r in report.results:
@@ -301,13 +301,6 @@ def eval_cmd(ctx: click.Context, questions: Path, corpus: tuple[Path, ...], as_j
             status = "ok  " if r.passed else "FAIL"
             click.echo(f"{status} {r.id}: {r.question} -> {r.detail}")
     click.echo(report.summary())
-
-
-def corpus_key(corpus: tuple[Path, ...]) -> str:
-    import hashlib
-
-    joined = "\n".join(str(p.resolve()) for p in corpus)
-    return hashlib.sha256(joined.encode()).hexdigest()[:12]
 
 
 # -- run (make run) ---------------------------------------------------------------------------

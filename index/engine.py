@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from index.answer import AnswerConfig, background_sentences, compose
+from index.answer import AnswerConfig, Baseline, background_sentences, compose
 from index.corpus import load_corpus
 from index.embedder import Embedder
 from index.errors import IndexDamaged, IndexMissing, InvalidQuestion
@@ -63,6 +64,10 @@ class Revue:
         return (self.data_dir / DB_NAME).exists()
 
     # -- reading ----------------------------------------------------------------------------
+    def retriever(self) -> Retriever:
+        """The current index's retriever (reopened when a newer index generation exists)."""
+        return self._reader()
+
     def _reader(self) -> Retriever:
         db = self.data_dir / DB_NAME
         if not db.exists():
@@ -144,12 +149,13 @@ class Revue:
             self.baseline(qvec),
         )
 
-    def baseline(self, query_vec: np.ndarray) -> float:
-        """The question's mean cosine to unrelated news sentences (the abstention reference)."""
+    def baseline(self, query_vec: np.ndarray) -> Baseline:
+        """The question's cosines to unrelated news sentences (the abstention reference)."""
         with self._lock:
             if self._background is None:
                 self._background = self.embedder.encode_passages(background_sentences())
-        return float((self._background @ query_vec).mean())
+        sims = self._background @ query_vec
+        return Baseline(float(sims.mean()), float(sims.std()))
 
     def _articles(self, ids: set[str]) -> dict[str, Article]:
         assert self._store is not None
@@ -170,6 +176,11 @@ class Revue:
         self._reader()
         with self._lock:
             return self._articles({article_id}).get(article_id)
+
+    def scratch_for(self, corpus: Sequence[Path]) -> Revue:
+        """An engine with its own data directory for this set of corpus paths."""
+        joined = "\n".join(str(Path(p).resolve()) for p in corpus)
+        return self.scratch(hashlib.sha256(joined.encode()).hexdigest()[:12])
 
     def scratch(self, key: str) -> Revue:
         """An engine over its own data directory (for evaluations), sharing the model."""

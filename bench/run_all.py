@@ -1,0 +1,182 @@
+"""Revue's benchmarks: retrieval quality, indexing throughput, ask latency.
+
+    python bench/run_all.py [--piaf DIR] [--news FILE] [--only quality,throughput,latency]
+
+- quality: nDCG@10 and Recall@100 on PIAF (761 French paragraphs, 3,835 questions) for hybrid,
+  dense-only and BM25-only retrieval (chunk hits mapped to their paragraph, first rank kept).
+- throughput: indexing the PIAF paragraphs from scratch, against the raw model encode of the
+  very same chunks in the same process (the physical limit on this CPU): a ratio.
+- latency: `ask` p50/p95 over the seed questions and a sample of PIAF questions, on the seeds
+  plus the 3,000 French news articles (the index `revue eval --corpus corpus --corpus FILE`
+  builds; built here if missing).
+
+Results are printed as Markdown and saved to bench/results/*.json. Nothing passes or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    NEWS,
+    PIAF,
+    SEEDS,
+    ndcg_at,
+    percentile,
+    piaf,
+    recall_at,
+    require,
+    write_articles,  # noqa: E402
+)
+from index.engine import Revue  # noqa: E402
+from index.settings import Settings  # noqa: E402
+
+RESULTS = Path("bench/results")
+CORPUS = Path("corpus")
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def quality(engine: Revue, piaf_dir: Path) -> dict:
+    paragraphs, questions, qrels = piaf(piaf_dir)
+    corpus = write_articles(paragraphs, RESULTS / "piaf_all.jsonl")
+    scratch = engine.scratch_for([corpus])
+    t0 = time.perf_counter()
+    scratch.index([corpus])
+    log(f"quality: PIAF indexed in {time.perf_counter() - t0:.0f} s")
+    retriever = scratch.retriever()
+    qs = [q for q in questions if q.id in qrels]
+    vecs = scratch.embedder.encode_queries([q.question for q in qs])
+    out = {}
+    for mode in ("hybrid", "dense", "keyword"):
+        ndcg, recall = [], []
+        for q, v in zip(qs, vecs, strict=True):
+            ranked: list[str] = []
+            for h in retriever.search(q.question, v, k=100, mode=mode):
+                if h.article_id not in ranked:
+                    ranked.append(h.article_id)
+            ndcg.append(ndcg_at(ranked, qrels[q.id], 10))
+            recall.append(recall_at(ranked, qrels[q.id], 100))
+        out[mode] = {
+            "ndcg@10": sum(ndcg) / len(ndcg),
+            "recall@100": sum(recall) / len(recall),
+            "queries": len(qs),
+        }
+        log(f"quality: {mode} {out[mode]}")
+    return out
+
+
+def throughput(engine: Revue, piaf_dir: Path, repeats: int = 3) -> dict:
+    paragraphs, _, _ = piaf(piaf_dir)
+    corpus = write_articles(paragraphs, RESULTS / "piaf_all.jsonl")
+    runs = []
+    for r in range(repeats):
+        data = RESULTS / "throughput-index"
+        shutil.rmtree(data, ignore_errors=True)
+        fresh = Revue(engine.settings.model_copy(update={"data_dir": data}), engine.embedder)
+        t0 = time.perf_counter()
+        summary = fresh.index([corpus])
+        index_s = time.perf_counter() - t0
+        fresh.close()
+        # The same chunk texts, encoded raw (prefix, batch size and order as sentence-transformers).
+        from index.store import Store
+
+        store = Store(data / "revue.db", readonly=True)
+        texts = [row["text"] for row in store.db.query("select text from chunks order by id")]
+        store.close()
+        model = engine.embedder._model
+        t0 = time.perf_counter()
+        model.encode(
+            [engine.embedder.passage_prefix + t for t in texts],
+            batch_size=engine.settings.batch_size,
+            normalize_embeddings=True,
+        )
+        raw_s = time.perf_counter() - t0
+        tokens = sum(engine.embedder.count_tokens(t) for t in texts)
+        runs.append(
+            {
+                "chunks": summary.chunks_total,
+                "tokens": tokens,
+                "index_s": index_s,
+                "raw_encode_s": raw_s,
+                "ratio": raw_s / index_s,
+            }
+        )
+        log(f"throughput run {r + 1}: {runs[-1]}")
+    runs.sort(key=lambda x: x["ratio"])
+    median = runs[len(runs) // 2]
+    return {
+        "median": median,
+        "runs": runs,
+        "index_tokens_per_s": median["tokens"] / median["index_s"],
+        "raw_tokens_per_s": median["tokens"] / median["raw_encode_s"],
+    }
+
+
+def latency(engine: Revue, piaf_dir: Path, news: Path, sample: int = 40) -> dict:
+    require(news)
+    scratch = engine.scratch_for([CORPUS, news])
+    t0 = time.perf_counter()
+    summary = scratch.index([CORPUS, news])
+    log(
+        f"latency: index of {summary.articles_total} articles ready in "
+        f"{time.perf_counter() - t0:.0f} s"
+    )
+    questions = [json.loads(x)["question"] for x in SEEDS.read_text().splitlines() if x.strip()]
+    _, piaf_questions, _ = piaf(piaf_dir)
+    questions += [q.question for q in random.Random(0).sample(piaf_questions, sample)]
+    scratch.ask("warm-up question")
+    times = []
+    for q in questions:
+        t0 = time.perf_counter()
+        scratch.ask(q)
+        times.append(time.perf_counter() - t0)
+    search_times = []
+    for q in questions:
+        t0 = time.perf_counter()
+        scratch.search(q, k=10)
+        search_times.append(time.perf_counter() - t0)
+    return {
+        "articles": summary.articles_total,
+        "chunks": summary.chunks_total,
+        "questions": len(questions),
+        "ask_p50_s": percentile(times, 50),
+        "ask_p95_s": percentile(times, 95),
+        "search_p50_s": percentile(search_times, 50),
+        "search_p95_s": percentile(search_times, 95),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--piaf", type=Path, default=PIAF)
+    ap.add_argument("--news", type=Path, default=NEWS)
+    ap.add_argument("--only", default="quality,throughput,latency")
+    args = ap.parse_args()
+    require(args.piaf)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    engine = Revue(Settings(data_dir=RESULTS / "data"))
+    results = {}
+    for name in args.only.split(","):
+        fn = {
+            "quality": lambda: quality(engine, args.piaf),
+            "throughput": lambda: throughput(engine, args.piaf),
+            "latency": lambda: latency(engine, args.piaf, args.news),
+        }[name]
+        results[name] = fn()
+        (RESULTS / f"{name}.json").write_text(json.dumps(results[name], indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
