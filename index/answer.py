@@ -25,7 +25,7 @@ class AnswerConfig:
 
     # Decline when the best window's cosine to the question stands less than this many standard
     # deviations above the question's cosines to unrelated news (index/background_fr.txt).
-    abstain_below: float = 4.2
+    abstain_below: float = 3.7
     passage_weight: float = 0.5  # weight of the passage's own cosine in a window's score
     keyword_weight: float = 0.03
     max_citations: int = 3
