@@ -1,0 +1,110 @@
+"""Questions: mentions, every message in the configured channels, and ``/ask``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import RevueBot
+from bot.errors import OnCooldown, cooldown_message, user_message
+from bot.render import Reply, render_answer
+from index.errors import RevueError
+from index.records import Answer
+
+log = logging.getLogger(__name__)
+
+HELP = "Ask me about the coverage, e.g. “Why did OpenAI pause advertising?”"
+
+
+class UserCooldown:
+    """At most one question per user every ``seconds`` (shared by messages and /ask)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[int, float] = {}
+
+    def retry_after(self, user_id: int) -> float:
+        """Seconds to wait, or 0 (and the question is counted) when the user may ask now."""
+        now = time.monotonic()
+        wait = self._last.get(user_id, -1e9) + self.seconds - now
+        if wait > 0:
+            return wait
+        self._last[user_id] = now
+        if len(self._last) > 10_000:
+            self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
+        return 0.0
+
+
+class Ask(commands.Cog):
+    """Answers questions with numbered verbatim quotes from the coverage."""
+
+    def __init__(self, bot: RevueBot) -> None:
+        self.bot = bot
+        self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
+
+    async def answer(self, question: str) -> Reply:
+        """The rendered answer; the engine runs off the event loop."""
+        result: Answer = await asyncio.to_thread(self.bot.engine.ask, question)
+        return render_answer(result)
+
+    def question_in(self, message: discord.Message) -> str | None:
+        """The question a message asks the bot, or None when it is not addressed to it."""
+        me = self.bot.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return None
+        mentioned = any(u.id == me.id for u in message.mentions)
+        if not mentioned and message.channel.id not in self.bot.settings.channels:
+            return None
+        return re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        question = self.question_in(message)
+        if question is None:
+            return
+        if not question:
+            await message.reply(HELP)
+            return
+        try:
+            self.bot.engine.check_question(question)
+        except RevueError as exc:
+            await message.reply(user_message(exc))
+            return
+        wait = self.cooldown.retry_after(message.author.id)
+        if wait:
+            await message.reply(cooldown_message(wait))
+            return
+        try:
+            async with message.channel.typing():
+                reply = await self.answer(question)
+        except RevueError as exc:
+            log.info("question from %s refused: %s", message.author.id, exc)
+            await message.reply(user_message(exc))
+            return
+        except Exception as exc:
+            log.exception("answering message %s failed", message.id)
+            await message.reply(user_message(exc))
+            return
+        await message.reply(reply.content, embeds=reply.embeds)
+
+    @app_commands.command(name="ask")
+    @app_commands.describe(question="What you want to know about the coverage")
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        """Ask a question about the news coverage; the answer quotes its sources."""
+        self.bot.engine.check_question(question)
+        wait = self.cooldown.retry_after(interaction.user.id)
+        if wait:
+            raise OnCooldown(wait)
+        await interaction.response.defer(thinking=True)
+        reply = await self.answer(question)
+        await interaction.followup.send(reply.content, embeds=reply.embeds)
+
+
+async def setup(bot: RevueBot) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,113 @@
+"""``/reindex`` (admins): the incremental ``revue index`` in the background, one status message."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import RevueBot
+from bot.errors import NotAdmin, user_message
+from index.cli import summary_line
+from index.errors import RevueError
+
+log = logging.getLogger(__name__)
+
+STAGES = {"parse": "reading the corpus", "embed": "embedding passages", "write": "writing"}
+
+
+def is_admin(interaction: discord.Interaction) -> bool:
+    """Manage Server in this channel, or a user id listed in ``REVUE_ADMIN_IDS``."""
+    bot = interaction.client
+    assert isinstance(bot, RevueBot)
+    if interaction.user.id in bot.settings.admin_ids:
+        return True
+    if interaction.guild is None:
+        return False
+    return interaction.permissions.manage_guild
+
+
+def admin_only(interaction: discord.Interaction) -> bool:
+    if not is_admin(interaction):
+        raise NotAdmin()
+    return True
+
+
+class Reindex(commands.Cog):
+    """Rebuilds the index from the corpus without stopping the bot."""
+
+    def __init__(self, bot: RevueBot) -> None:
+        self.bot = bot
+        self.task: asyncio.Task[None] | None = None
+        self.progress: tuple[str, int, int] | None = None
+
+    @app_commands.command(name="reindex")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    @app_commands.check(admin_only)
+    async def reindex(self, interaction: discord.Interaction) -> None:
+        """Index new and changed articles from the corpus (admins only)."""
+        if self.task is not None and not self.task.done():
+            await interaction.response.send_message(
+                "A reindex is already running; its status message shows the progress.",
+                ephemeral=True,
+            )
+            return
+        self.progress = None
+        self.task = asyncio.create_task(self.run(interaction))
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        """Index off the event loop, editing the status message as the stages advance."""
+        try:
+            await interaction.response.send_message("Reindexing: starting…")
+            await self.edit(interaction, await self.index(interaction))
+        except Exception:
+            log.exception("reindex failed")
+            await self.edit(interaction, "Reindex failed; the error has been logged.")
+
+    async def index(self, interaction: discord.Interaction) -> str:
+        """Run the engine's incremental indexing in a thread; the final status line."""
+        loop = asyncio.get_running_loop()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            loop.call_soon_threadsafe(setattr, self, "progress", (stage, done, total))
+
+        paths = list(self.bot.settings.corpus)
+        work = asyncio.ensure_future(asyncio.to_thread(self.bot.engine.index, paths, progress))
+        shown = None
+        while not work.done():
+            await asyncio.wait({work}, timeout=self.bot.settings.progress_interval)
+            if not work.done() and self.progress is not None and self.progress != shown:
+                shown = self.progress
+                await self.edit(interaction, progress_line(*shown))
+        try:
+            summary = work.result()
+        except RevueError as exc:
+            log.warning("reindex failed: %s", exc)
+            return f"Reindex failed: {user_message_or_text(exc)}"
+        log.info("reindex: %s", summary_line(summary))
+        skipped = "".join(f"\nskipped {p.origin}: {p.reason}" for p in summary.problems[:10])
+        return f"Reindex done: {summary_line(summary)}.{skipped}"[:2000]
+
+    async def edit(self, interaction: discord.Interaction, content: str) -> None:
+        try:
+            await interaction.edit_original_response(content=content)
+        except discord.HTTPException:
+            log.warning("could not edit the reindex status message", exc_info=True)
+
+
+def progress_line(stage: str, done: int, total: int) -> str:
+    what = STAGES.get(stage, stage)
+    return f"Reindexing: {what} ({done}/{total})…"
+
+
+def user_message_or_text(exc: RevueError) -> str:
+    message = user_message(exc)
+    return message if not message.startswith("I couldn't") else str(exc)
+
+
+async def setup(bot: RevueBot) -> None:
+    await bot.add_cog(Reindex(bot))

@@ -1,0 +1,172 @@
+"""Answers and source lists as Discord messages that always fit Discord's limits.
+
+Limits: 2,000 characters of content, 10 embeds per message, 6,000 characters across a message's
+embeds, 4,096 for an embed description, 256 for titles and field names, 1,024 for field values,
+25 fields per embed. Quotes are trimmed with an ellipsis to fit; a citation is never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import discord
+from discord.utils import escape_markdown
+
+from index.records import Answer, ArticleInfo, Citation
+
+CONTENT_LIMIT = 2000
+EMBEDS_PER_MESSAGE = 10
+EMBED_TOTAL = 6000
+DESCRIPTION_LIMIT = 4096
+TITLE_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELDS_PER_EMBED = 25
+URL_LIMIT = 512  # longer links are shown as plain titles (the citation stays)
+ELLIPSIS = "…"
+COLOUR = discord.Colour.blurple()
+SOURCES_TITLE = "Sources"
+
+
+@dataclass
+class Reply:
+    """What to send: message content and embeds (none for a decline)."""
+
+    content: str
+    embeds: list[discord.Embed] = field(default_factory=list)
+
+
+def trim(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, at a word boundary where one is near, with "…"."""
+    if len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return ELLIPSIS[:limit]
+    cut = text[: limit - len(ELLIPSIS)]
+    space = cut.rfind(" ")
+    if space > len(cut) * 0.8:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """Characters Discord counts towards the 6,000 per message."""
+    return len(embed)
+
+
+def _field_name(c: Citation) -> str:
+    meta = " · ".join(x for x in (c.source, c.date) if x) or c.article_id
+    return trim(escape_markdown(f"[{c.n}] {meta}"), TITLE_LIMIT)
+
+
+def _title_line(c: Citation) -> str:
+    title = trim(escape_markdown(" ".join((c.title or c.article_id).split())), 200)
+    title = title.replace("[", "(").replace("]", ")")
+    if c.url and len(c.url) <= URL_LIMIT and " " not in c.url:
+        return f"[{title}](<{c.url}>)"
+    return f"**{title}**"
+
+
+def _quote(text: str, limit: int) -> str:
+    body = escape_markdown(" ".join(text.split()))
+    return "“" + trim(body, max(limit - 2, 1)) + "”"
+
+
+def citation_embeds(citations: tuple[Citation, ...] | list[Citation]) -> list[discord.Embed]:
+    """Every citation as an embed field (title link, then the quote), within the limits."""
+    if not citations:
+        return []
+    heads = [(_field_name(c), _title_line(c)) for c in citations]
+    embeds_needed = -(-len(citations) // FIELDS_PER_EMBED)
+    overhead = len(SOURCES_TITLE) * embeds_needed + sum(len(n) + len(t) + 1 for n, t in heads)
+    share = (EMBED_TOTAL - overhead) // len(citations)
+    embeds: list[discord.Embed] = []
+    for i, (c, (name, title)) in enumerate(zip(citations, heads, strict=True)):
+        if i % FIELDS_PER_EMBED == 0:
+            embeds.append(discord.Embed(title=SOURCES_TITLE, colour=COLOUR))
+        room = min(FIELD_VALUE_LIMIT - len(title) - 1, share)
+        embeds[-1].add_field(name=name, value=f"{title}\n{_quote(c.quote, room)}", inline=False)
+    return embeds
+
+
+QUOTED = re.compile(r"“([^”]*)”")
+
+
+def fit_answer(text: str, limit: int = CONTENT_LIMIT) -> str:
+    """The answer within ``limit``: its inline “quotes” shortened evenly, [n] markers kept."""
+    if len(text) <= limit:
+        return text
+    spans = [m.span(1) for m in QUOTED.finditer(text)]
+    quoted = [end - start for start, end in spans]
+    fixed = len(text) - sum(quoted)
+    room = limit - fixed
+    if not spans or room < 2 * len(spans):
+        return trim(text, limit)
+    cap = 0
+    for candidate in range(max(quoted), 0, -1):  # the largest even cap that fits
+        if sum(min(q, candidate) for q in quoted) <= room:
+            cap = candidate
+            break
+    out, last = [], 0
+    for start, end in spans:
+        out += [text[last:start], trim(text[start:end], cap)]
+        last = end
+    out.append(text[last:])
+    return trim("".join(out), limit)
+
+
+def render_answer(answer: Answer) -> Reply:
+    """The framing text with its [n] markers, then each citation; a decline is text alone."""
+    content = fit_answer(answer.answer)
+    if answer.abstained or not answer.citations:
+        return Reply(content)
+    return Reply(content, citation_embeds(answer.citations))
+
+
+def _source_line(a: ArticleInfo) -> str:
+    title = trim(escape_markdown(" ".join((a.title or a.id).split())), 200)
+    title = title.replace("[", "(").replace("]", ")")
+    meta = " · ".join(escape_markdown(x) for x in (a.source, a.date) if x)
+    link = f"[{title}](<{a.url}>)" if a.url and len(a.url) <= URL_LIMIT else f"**{title}**"
+    return f"• {link}" + (f" — {meta}" if meta else "")
+
+
+def source_pages(articles: list[ArticleInfo], per_page: int = 15) -> list[discord.Embed]:
+    """The articles as embeds of at most ``per_page`` lines each (one embed per page)."""
+    if not articles:
+        return [discord.Embed(title=SOURCES_TITLE, description="No articles are indexed yet.")]
+    lines = [trim(_source_line(a), 900) for a in articles]
+    pages: list[list[str]] = [[]]
+    for line in lines:
+        page = pages[-1]
+        if len(page) >= per_page or sum(len(x) + 1 for x in page) + len(line) > 3900:
+            pages.append(page := [])
+        page.append(line)
+    total = len(pages)
+    embeds = []
+    for n, page in enumerate(pages, 1):
+        embed = discord.Embed(title=SOURCES_TITLE, description="\n".join(page), colour=COLOUR)
+        embed.set_footer(text=f"{len(articles)} articles · page {n} of {total}")
+        embeds.append(embed)
+    return embeds
+
+
+def check_limits(content: str, embeds: list[discord.Embed]) -> None:
+    """Raise ``ValueError`` when a message would break one of Discord's limits (tests use it)."""
+    problems = []
+    if len(content) > CONTENT_LIMIT:
+        problems.append(f"content is {len(content)} characters")
+    if len(embeds) > EMBEDS_PER_MESSAGE:
+        problems.append(f"{len(embeds)} embeds")
+    if sum(embed_size(e) for e in embeds) > EMBED_TOTAL:
+        problems.append("embeds exceed 6,000 characters")
+    for e in embeds:
+        if e.description and len(e.description) > DESCRIPTION_LIMIT:
+            problems.append("an embed description is too long")
+        if len(e.fields) > FIELDS_PER_EMBED:
+            problems.append("too many fields")
+        for f in e.fields:
+            if len(f.value or "") > FIELD_VALUE_LIMIT or len(f.name or "") > TITLE_LIMIT:
+                problems.append(f"field {f.name!r} is too long")
+    if problems:
+        raise ValueError("; ".join(problems))

@@ -1,0 +1,515 @@
+"""A fake Discord (REST + gateway) on 127.0.0.1 for driving the real discord.py client in tests.
+
+It speaks just enough of the API for the bot, records every request so tests can assert on what
+the bot sent, and answers unknown routes with a loud 404 that ``FakeDiscord.unknown`` keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = 900_000_000_000_000_001
+BOT_ID = APP_ID
+GUILD_ID = 900_000_000_000_000_100
+OWNER_ID = 900_000_000_000_000_002
+MESSAGE_CONTENT = 1 << 15
+MANAGE_GUILD = 1 << 5
+ALL_PERMISSIONS = (1 << 50) - 1
+API = "/api/v10"
+
+Handler = Callable[["Recorded", re.Match[str]], Awaitable[web.StreamResponse]]
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+
+
+def user(uid: int, name: str, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(uid),
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+BOT_USER = user(BOT_ID, "Revue", bot=True)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None):
+    """JSON with ``Content-Type: application/json`` exactly (discord.py compares it verbatim)."""
+    base = {
+        "Content-Type": "application/json",
+        "X-RateLimit-Limit": "5",
+        "X-RateLimit-Remaining": "4",
+        "X-RateLimit-Reset-After": "0.1",
+        "X-RateLimit-Bucket": "fake",
+    }
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={**base, **(headers or {})}
+    )
+
+
+@dataclass
+class Recorded:
+    """One request the bot made."""
+
+    method: str
+    path: str  # without the /api/v10 prefix
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    response: dict[str, Any] | None = None  # the message the fake created, if any
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return self.body if isinstance(self.body, dict) else {}
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: str
+    status: int
+    times: int = 1
+
+
+@dataclass
+class Gateway:
+    """The one gateway session: sequence numbers, and events kept for RESUME."""
+
+    session_id: str = "fake-session-1"
+    seq: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    ws: web.WebSocketResponse | None = None
+    intents: int | None = None
+    identifies: int = 0
+    resumes: int = 0
+
+
+class FakeDiscord:
+    """Run with ``async with FakeDiscord() as fake``; then point the bot at ``fake.api_base``."""
+
+    def __init__(
+        self, channels: tuple[int, ...] = (900_000_000_000_000_200, 900_000_000_000_000_201)
+    ) -> None:
+        self.channel_ids = channels
+        self.requests: list[Recorded] = []
+        self.unknown: list[Recorded] = []
+        self.faults: list[Fault] = []
+        self.gw = Gateway()
+        self.reject_intents = False
+        self.ready = asyncio.Event()
+        self._ids = 950_000_000_000_000_000
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        for method, pattern, handler in [
+            ("GET", r"/users/@me", self._me),
+            ("GET", r"/oauth2/applications/@me", self._application),
+            ("PUT", r"/applications/(\d+)/commands", self._sync),
+            ("PUT", r"/applications/(\d+)/guilds/(\d+)/commands", self._sync),
+            ("POST", r"/channels/(\d+)/messages", self._create_message),
+            ("PATCH", r"/channels/(\d+)/messages/(\d+)", self._create_message),
+            ("POST", r"/channels/(\d+)/typing", self._no_content),
+            ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback),
+            ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
+            ("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)", self._followup),
+            ("GET", r"/webhooks/(\d+)/([^/]+)/messages/(@original|\d+)", self._followup),
+        ]:
+            self.routes.append((method, re.compile(pattern + r"$"), handler))
+
+    # -- lifecycle ------------------------------------------------------------------------
+    async def __aenter__(self) -> FakeDiscord:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", API + "/{tail:.*}", self._rest)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.gw.ws is not None:
+            await self.gw.ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def next_id(self) -> int:
+        self._ids += 1
+        return self._ids
+
+    # -- what the bot sent ----------------------------------------------------------------
+    def sent(self, method: str, pattern: str) -> list[Recorded]:
+        rx = re.compile(pattern + r"$")
+        return [r for r in self.requests if r.method == method and rx.match(r.path)]
+
+    async def wait_for(
+        self, method: str, pattern: str, count: int = 1, timeout: float = 60.0
+    ) -> list[Recorded]:
+        deadline = time.monotonic() + timeout
+        while len(found := self.sent(method, pattern)) < count:
+            if self.unknown:
+                raise AssertionError(f"the bot called unknown routes: {self.unknown}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {count} × {method} {pattern} in {self.requests}")
+            await asyncio.sleep(0.05)
+        return found
+
+    def fail(self, method: str, pattern: str, status: int, times: int = 1) -> None:
+        """Answer the next ``times`` matching requests with ``status`` (429 or 5xx)."""
+        self.faults.append(Fault(method, pattern, status, times))
+
+    # -- REST -----------------------------------------------------------------------------
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = request.path[len(API) :]
+        raw = await request.read()
+        body: Any = None
+        if raw:
+            if request.content_type == "application/json":
+                body = json.loads(raw)
+            elif request.content_type.startswith("multipart/"):
+                body = {"multipart": raw.decode(errors="replace")}
+            else:
+                body = raw.decode(errors="replace")
+        rec = Recorded(request.method, path, dict(request.query), dict(request.headers), body)
+        self.requests.append(rec)
+        for fault in self.faults:
+            if fault.times > 0 and fault.method == request.method and re.match(fault.pattern, path):
+                fault.times -= 1
+                return self._fault(fault.status)
+        for method, rx, handler in self.routes:
+            if method == request.method and (m := rx.match(path)):
+                return await handler(rec, m)
+        self.unknown.append(rec)
+        return json_response(
+            {"message": f"fake discord has no route {request.method} {path}", "code": 0}, 404
+        )
+
+    def _fault(self, status: int) -> web.Response:
+        if status == 429:
+            return json_response(
+                {"message": "You are being rate limited.", "retry_after": 0.3, "global": False},
+                429,
+                {"Via": "1.1 google", "X-RateLimit-Remaining": "0", "X-RateLimit-Scope": "user"},
+            )
+        return web.Response(status=status, text="fake server error")
+
+    async def _me(self, rec: Recorded, m: re.Match[str]) -> web.Response:
+        return json_response(BOT_USER)
+
+    async def _application(self, rec: Recorded, m: re.Match[str]) -> web.Response:
+        return json_response(
+            {
+                "id": str(APP_ID),
+                "name": "Revue",
+                "icon": None,
+                "description": "",
+                "rpc_origins": [],
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": user(OWNER_ID, "owner"),
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "team": None,
+                "summary": "",
+            }
+        )
+
+    async def _sync(self, rec: Recorded, m: re.Match[str]) -> web.Response:
+        commands = rec.body if isinstance(rec.body, list) else []
+        out = [
+            {
+                **c,
+                "id": str(self.next_id()),
+                "application_id": str(APP_ID),
+                "version": "1",
+                "type": c.get("type", 1),
+            }
+            for c in commands
+        ]
+        return json_response(out)
+
+    def message(self, channel_id: int, payload: dict[str, Any], author=BOT_USER) -> dict[str, Any]:
+        return {
+            "id": str(self.next_id()),
+            "channel_id": str(channel_id),
+            "author": author,
+            "content": payload.get("content") or "",
+            "embeds": payload.get("embeds") or [],
+            "timestamp": now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "pinned": False,
+            "type": 0,
+            "flags": payload.get("flags", 0),
+            "components": payload.get("components") or [],
+        }
+
+    async def _create_message(self, rec: Recorded, m: re.Match[str]) -> web.Response:
+        return json_response(self.message(int(m.group(1)), rec.json))
+
+    async def _no_content(self, rec: Recorded, m: re.Match[str]) -> web.Response:
+        return web.Response(status=204)
+
+    async def _callback(self, rec: Recorded, m: re.Match[str]) -> web.Response:
+        kind = rec.json.get("type", 5)
+        data = rec.json.get("data") or {}
+        message = self.message(self.channel_ids[0], data)
+        return json_response(
+            {
+                "interaction": {
+                    "id": m.group(1),
+                    "type": 2,
+                    "response_message_id": message["id"],
+                    "response_message_loading": kind == 5,
+                    "response_message_ephemeral": bool(data.get("flags", 0) & 64),
+                },
+                "resource": {"type": kind, "message": message},
+            }
+        )
+
+    async def _followup(self, rec: Recorded, m: re.Match[str]) -> web.Response:
+        message = self.message(self.channel_ids[0], rec.json)
+        rec.response = message
+        return json_response(message)
+
+    # -- gateway --------------------------------------------------------------------------
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                break
+            frame = json.loads(msg.data)
+            op, data = frame.get("op"), frame.get("d")
+            if op == 1:
+                await ws.send_str(json.dumps({"op": 11}))
+            elif op == 2:
+                await self._identify(ws, data)
+            elif op == 6:
+                await self._resume(ws, data)
+        if self.gw.ws is ws:
+            self.gw.ws = None
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        self.gw.identifies += 1
+        self.gw.intents = data.get("intents")
+        if self.reject_intents and (self.gw.intents or 0) & MESSAGE_CONTENT:
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
+        self.gw.ws = ws
+        await self.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": BOT_USER,
+                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                "session_id": self.gw.session_id,
+                "resume_gateway_url": self.gateway_url,
+                "application": {"id": str(APP_ID), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+            },
+        )
+        await self.dispatch("GUILD_CREATE", self.guild())
+        self.ready.set()
+
+    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        self.gw.resumes += 1
+        self.gw.ws = ws
+        missed = [e for e in self.gw.events if e["s"] > (data.get("seq") or 0)]
+        for event in missed:
+            await ws.send_str(json.dumps(event))
+        await self.dispatch("RESUMED", {})
+
+    async def dispatch(self, name: str, data: dict[str, Any]) -> None:
+        """Send an event now, or keep it for the RESUME when the bot is disconnected."""
+        self.gw.seq += 1
+        event = {"op": 0, "t": name, "s": self.gw.seq, "d": data}
+        self.gw.events.append(event)
+        if self.gw.ws is not None and not self.gw.ws.closed:
+            await self.gw.ws.send_str(json.dumps(event))
+
+    async def drop(self) -> None:
+        """Cut the gateway connection the way a network blip does (close code 4000)."""
+        ws, self.gw.ws = self.gw.ws, None
+        if ws is not None:
+            await ws.close(code=4000, message=b"fake drop")
+
+    def guild(self) -> dict[str, Any]:
+        return {
+            "id": str(GUILD_ID),
+            "name": "Newsroom",
+            "icon": None,
+            "owner_id": str(OWNER_ID),
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "features": [],
+            "mfa_level": 0,
+            "system_channel_flags": 0,
+            "premium_tier": 0,
+            "nsfw_level": 0,
+            "preferred_locale": "en-US",
+            "unavailable": False,
+            "member_count": 3,
+            "large": False,
+            "joined_at": now(),
+            "emojis": [],
+            "stickers": [],
+            "roles": [
+                {
+                    "id": str(GUILD_ID),
+                    "name": "@everyone",
+                    "permissions": str(ALL_PERMISSIONS & ~MANAGE_GUILD & ~8),
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                }
+            ],
+            "channels": [
+                {
+                    "id": str(cid),
+                    "type": 0,
+                    "guild_id": str(GUILD_ID),
+                    "name": f"news-{n}",
+                    "position": n,
+                    "permission_overwrites": [],
+                    "nsfw": False,
+                    "topic": None,
+                    "last_message_id": None,
+                    "rate_limit_per_user": 0,
+                    "parent_id": None,
+                }
+                for n, cid in enumerate(self.channel_ids)
+            ],
+            "members": [self.member(BOT_USER)],
+            "threads": [],
+            "presences": [],
+            "voice_states": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+        }
+
+    def member(self, who: dict[str, Any], permissions: int | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "user": who,
+            "roles": [],
+            "joined_at": now(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+            "avatar": None,
+            "pending": False,
+        }
+        if permissions is not None:
+            out["permissions"] = str(permissions)
+        return out
+
+    # -- what users do ----------------------------------------------------------------------
+    async def send_message(
+        self, content: str, *, author: dict[str, Any], channel_id: int | None = None
+    ) -> dict[str, Any]:
+        """A user posts ``content``; ``<@bot id>`` in it mentions the bot."""
+        mentioned = f"<@{BOT_ID}>" in content or f"<@!{BOT_ID}>" in content
+        visible = content if mentioned or (self.gw.intents or 0) & MESSAGE_CONTENT else ""
+        message = self.message(channel_id or self.channel_ids[0], {"content": visible}, author)
+        message.update(
+            {
+                "guild_id": str(GUILD_ID),
+                "member": {k: v for k, v in self.member(author).items() if k != "user"},
+                "mentions": [BOT_USER] if mentioned else [],
+                "mention_everyone": "@everyone" in content,
+            }
+        )
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    async def slash(
+        self,
+        name: str,
+        options: dict[str, str] | None = None,
+        *,
+        author: dict[str, Any],
+        permissions: int = 0,
+        channel_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A user runs ``/name``; returns the interaction (its id and token)."""
+        options_payload = [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()]
+        data = {"id": str(self.next_id()), "name": name, "type": 1, "options": options_payload}
+        return await self.interact(2, data, author, permissions, channel_id)
+
+    async def click(
+        self, message: dict[str, Any], custom_id: str, *, author: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A user presses the button ``custom_id`` under ``message`` (as the bot sent it)."""
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self.interact(3, data, author, 0, int(message["channel_id"]), message)
+
+    async def interact(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        author: dict[str, Any],
+        permissions: int,
+        channel_id: int | None,
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        cid = channel_id or self.channel_ids[0]
+        interaction = {
+            "id": str(self.next_id()),
+            "application_id": str(APP_ID),
+            "type": kind,
+            "token": f"itoken-{self.next_id()}",
+            "version": 1,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(cid),
+            "channel": {"id": str(cid), "type": 0, "guild_id": str(GUILD_ID), "name": "news"},
+            "member": self.member(author, permissions),
+            "app_permissions": str(ALL_PERMISSIONS),
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "data": data,
+        }
+        if message is not None:
+            interaction["message"] = message
+        await self.dispatch("INTERACTION_CREATE", interaction)
+        return interaction

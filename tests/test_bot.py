@@ -1,0 +1,408 @@
+"""The real discord.py client, with the real engine, against a fake Discord on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from bot.client import RevueBot
+from bot.render import check_limits
+from bot.settings import BotSettings
+from index.records import Answer, ArticleInfo, Citation
+from tests.conftest import CORPUS, write
+from tests.fake_discord import APP_ID, BOT_ID, MANAGE_GUILD, FakeDiscord, user
+
+ALICE = user(1001, "alice")
+BOB = user(1002, "bob")
+OTHER_BOT = user(1003, "otherbot", bot=True)
+QUESTION_CHANNEL = 900_000_000_000_000_200
+QUIET_CHANNEL = 900_000_000_000_000_201
+INSTITUT_TITLE = "OpenAI en « Code Rouge »"
+MESSAGES = r"/channels/\d+/messages"
+FOLLOWUP = rf"/webhooks/{APP_ID}/[^/]+"
+ORIGINAL = rf"/webhooks/{APP_ID}/[^/]+/messages/@original"
+CALLBACK = r"/interactions/\d+/[^/]+/callback"
+
+
+def run(coro: Coroutine[Any, Any, Any], timeout: float = 240) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+@pytest.fixture(autouse=True)
+def _restore_endpoints():
+    """The bot points discord.py's class-level endpoints at the fake; put them back after."""
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    yield
+    discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+
+
+@asynccontextmanager
+async def running_bot(engine: Any, fake: FakeDiscord, **overrides: Any) -> AsyncIterator[RevueBot]:
+    """The bot logged in to ``fake`` and ready; closed (and checked for stray routes) after."""
+    options = {"channels": [QUESTION_CHANNEL], "cooldown_seconds": 0, **overrides}
+    settings = BotSettings(
+        _env_file=None,
+        token="fake-token",
+        api_base=fake.api_base,
+        gateway_url=fake.gateway_url,
+        **options,
+    )
+    bot = RevueBot(engine, settings, guild_ready_timeout=0.05)
+    started = asyncio.create_task(bot.start("fake-token"))
+    ready = asyncio.create_task(bot.wait_until_ready())
+    await asyncio.wait({started, ready}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    if started.done():
+        ready.cancel()
+        started.result()
+    assert ready.done(), "the bot did not become ready"
+    try:
+        yield bot
+    finally:
+        await bot.close()
+        await started
+    assert fake.unknown == [], f"the bot called routes the fake does not know: {fake.unknown}"
+
+
+def field_text(body: dict[str, Any]) -> str:
+    return " ".join(
+        f"{f['name']} {f['value']}" for e in body.get("embeds", []) for f in e.get("fields", [])
+    )
+
+
+def test_login_syncs_commands_with_descriptions_and_default_permissions(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            (sync,) = await fake.wait_for("PUT", rf"/applications/{APP_ID}/commands")
+        assert fake.sent("GET", "/users/@me") and fake.sent("GET", "/oauth2/applications/@me")
+        assert sync.headers["Authorization"] == "Bot fake-token"
+        assert fake.gw.intents is not None and fake.gw.intents & (1 << 15)  # message content
+        commands = {c["name"]: c for c in sync.body}
+        assert set(commands) == {"ask", "sources", "reindex"}
+        for command in commands.values():
+            assert command["description"] and command["description"] != "…"
+            for option in command.get("options", []):
+                assert option["description"] and option["description"] != "…"
+        assert [o["name"] for o in commands["ask"]["options"]] == ["question"]
+        assert commands["ask"]["options"][0]["required"] is True
+        assert int(commands["reindex"]["default_member_permissions"]) == MANAGE_GUILD
+        assert commands["ask"]["default_member_permissions"] is None
+
+    run(scenario())
+
+
+def test_a_mention_is_answered_with_a_citation_from_the_seed_corpus(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            asked = await fake.send_message(
+                f"<@{BOT_ID}> Why did OpenAI pause advertising?",
+                author=ALICE,
+                channel_id=QUIET_CHANNEL,
+            )
+            (reply,) = await fake.wait_for("POST", MESSAGES)
+        body = reply.json
+        assert reply.path == f"/channels/{QUIET_CHANNEL}/messages"
+        assert str(body["message_reference"]["message_id"]) == asked["id"]
+        assert body["allowed_mentions"] == {"parse": []}
+        assert (
+            body["content"].startswith("Here is what the coverage says")
+            and "[1]" in body["content"]
+        )
+        assert INSTITUT_TITLE in field_text(
+            body
+        ) and "[1] Institut des Arts Numériques" in field_text(body)
+        assert "mises en pause" in field_text(body) or "concurrence" in field_text(body)
+        check_limits(body["content"], [discord.Embed.from_dict(e) for e in body["embeds"]])
+        assert fake.sent("POST", rf"/channels/{QUIET_CHANNEL}/typing")
+
+    run(scenario())
+
+
+def test_questions_channel_answered_other_channels_and_bots_ignored(seed_engine):
+    async def scenario() -> None:
+        fake = FakeDiscord(channels=(QUESTION_CHANNEL, QUIET_CHANNEL))
+        async with fake, running_bot(seed_engine, fake):
+            await fake.send_message("Who is Nick Turley?", author=ALICE, channel_id=QUIET_CHANNEL)
+            await fake.send_message("Who is Nick Turley?", author=OTHER_BOT)
+            await fake.send_message("Who is Nick Turley?", author=BOB)
+            (reply,) = await fake.wait_for("POST", MESSAGES)
+            await asyncio.sleep(0.5)
+        assert reply.path == f"/channels/{QUESTION_CHANNEL}/messages"
+        assert "Nick Turley" in field_text(reply.json)
+        assert len(fake.sent("POST", MESSAGES)) == 1
+
+    run(scenario())
+
+
+def test_slash_ask_is_deferred_then_followed_up(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            await fake.slash(
+                "ask", {"question": "How many monthly users does Gemini claim?"}, author=ALICE
+            )
+            (followup,) = await fake.wait_for("POST", FOLLOWUP)
+        (callback,) = fake.sent("POST", CALLBACK)
+        assert callback.query == {"with_response": "1"}
+        assert callback.json["type"] == 5  # deferred, "thinking"
+        assert fake.requests.index(callback) < fake.requests.index(followup)
+        assert followup.json["allowed_mentions"] == {"parse": []}
+        assert "650 millions" in field_text(followup.json)
+
+    run(scenario())
+
+
+def test_slash_sources_lists_the_articles_privately(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            await fake.slash("sources", author=BOB)
+            (page,) = await fake.wait_for("POST", FOLLOWUP)
+        (callback,) = fake.sent("POST", CALLBACK)
+        assert callback.json["type"] == 5 and callback.json["data"]["flags"] & 64
+        assert page.json["flags"] & 64  # ephemeral
+        text = page.json["embeds"][0]["description"]
+        assert INSTITUT_TITLE in text and "Institut des Arts Numériques" in text
+        assert "afp-openai-alerte-rouge" in text and "AFP" in text
+
+    run(scenario())
+
+
+def test_everyone_in_a_question_never_pings(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            await fake.send_message(
+                "@everyone @here <@&42> <@1002> how many users does Gemini claim?", author=ALICE
+            )
+            await fake.slash("ask", {"question": "@everyone who is Nick Turley?"}, author=BOB)
+            await fake.wait_for("POST", MESSAGES)
+            await fake.wait_for("POST", FOLLOWUP)
+        sends = fake.sent("POST", MESSAGES) + fake.sent("POST", FOLLOWUP)
+        assert sends and all(r.json["allowed_mentions"] == {"parse": []} for r in sends)
+
+    run(scenario())
+
+
+def test_a_decline_is_short_and_shows_no_sources(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            await fake.send_message("Who won the 2018 football World Cup?", author=ALICE)
+            (reply,) = await fake.wait_for("POST", MESSAGES)
+        assert reply.json["content"] == "The coverage I have doesn't say."
+        assert not reply.json.get("embeds")
+
+    run(scenario())
+
+
+def test_slash_errors_go_through_the_one_handler_as_a_private_sentence(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            await fake.slash("ask", {"question": "   "}, author=ALICE)
+            (refusal,) = await fake.wait_for("POST", CALLBACK)
+        assert refusal.json["type"] == 4 and refusal.json["data"]["flags"] & 64
+        assert refusal.json["data"]["content"] == "The question is empty."
+
+    run(scenario())
+
+
+def test_cooldown_and_overlong_questions_get_a_clear_reply(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake, cooldown_seconds=60):
+            await fake.send_message("x" * 1200, author=BOB)
+            (too_long,) = await fake.wait_for("POST", MESSAGES)
+            await fake.send_message("Who is Nick Turley?", author=ALICE)
+            await fake.wait_for("POST", MESSAGES, 2)
+            await fake.send_message("And Sam Altman?", author=ALICE)
+            replies = await fake.wait_for("POST", MESSAGES, 3)
+        assert "limit is 1000" in too_long.json["content"] and "embeds" not in too_long.json
+        assert replies[2].json["content"].startswith("One question at a time")
+
+    run(scenario())
+
+
+class LongEngine:
+    """The seed engine, but every answer carries twelve citations of 3,000-character quotes."""
+
+    def __init__(self, engine: Any) -> None:
+        self.inner = engine
+        self.embedder = engine.embedder
+
+    def check_question(self, question: str) -> str:
+        return self.inner.check_question(question)
+
+    def is_indexed(self) -> bool:
+        return True
+
+    def ask(self, question: str) -> Answer:
+        quote = "Une citation très longue. " * 120
+        citations = tuple(
+            Citation(
+                n,
+                f"a{n}",
+                f"Titre {n} " * 40,
+                "AFP",
+                "2025-12-02",
+                f"https://x.fr/{n}",
+                quote,
+                0,
+                len(quote),
+                1.0,
+            )
+            for n in range(1, 13)
+        )
+        text = "Voici : " + " ".join(f"“{quote}” [{n}]" for n in range(1, 13))
+        return Answer(question, text, False, "fr", citations)
+
+
+def test_an_answer_over_the_limits_is_trimmed_and_keeps_every_citation(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(LongEngine(seed_engine), fake):
+            await fake.send_message("Une question ?", author=ALICE)
+            (reply,) = await fake.wait_for("POST", MESSAGES)
+        body = reply.json
+        embeds = [discord.Embed.from_dict(e) for e in body["embeds"]]
+        check_limits(body["content"], embeds)
+        fields = [f for e in embeds for f in e.fields]
+        assert [f.name.split("]")[0] for f in fields] == [f"[{n}" for n in range(1, 13)]
+        assert all("…”" in (f.value or "") for f in fields)
+        assert all(f"[{n}]" in body["content"] for n in range(1, 13))
+
+    run(scenario())
+
+
+def test_a_429_and_a_500_on_a_reply_are_retried(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            fake.fail("POST", MESSAGES, 429)
+            fake.fail("POST", MESSAGES, 500)
+            await fake.send_message("Who is Nick Turley?", author=ALICE)
+            attempts = await fake.wait_for("POST", MESSAGES, 3)
+            await asyncio.sleep(0.3)
+        assert len(fake.sent("POST", MESSAGES)) == 3
+        assert attempts[0].json == attempts[1].json == attempts[2].json
+
+    run(scenario())
+
+
+def test_a_gateway_drop_is_resumed_and_the_missed_question_answered(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            await fake.drop()
+            await fake.send_message("Who is Nick Turley?", author=ALICE)  # while disconnected
+            (reply,) = await fake.wait_for("POST", MESSAGES)
+        assert fake.gw.identifies == 1 and fake.gw.resumes == 1
+        assert "Nick Turley" in field_text(reply.json)
+
+    run(scenario())
+
+
+def test_reindex_by_an_admin_reports_progress_then_the_new_article_is_answerable(
+    make_engine, tmp_path: Path
+):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    engine = make_engine()
+    engine.index([corpus])
+    write(
+        corpus / "tram.md",
+        "---\nid: lyon-tram\ntitle: Le tram T10 ouvre\nsource: Le Progrès\n---\n\n"
+        "La ligne de tramway T10 entre Gerland et Vénissieux a ouvert samedi avec seize "
+        "stations. La Métropole de Lyon a investi 260 millions d'euros dans ce chantier.\n",
+    )
+
+    async def scenario() -> None:
+        fake = FakeDiscord()
+        async with fake, running_bot(engine, fake, corpus=[corpus], progress_interval=0.05):
+            await fake.slash("reindex", author=ALICE, permissions=MANAGE_GUILD)
+            await fake.slash("reindex", author=ALICE, permissions=MANAGE_GUILD)
+            edits = await fake.wait_for("PATCH", ORIGINAL)
+            for _ in range(600):
+                if "Reindex done" in fake.sent("PATCH", ORIGINAL)[-1].json.get("content", ""):
+                    break
+                await asyncio.sleep(0.1)
+            edits = fake.sent("PATCH", ORIGINAL)
+            await fake.send_message(f"<@{BOT_ID}> Combien a coûté le tram T10 ?", author=BOB)
+            (reply,) = await fake.wait_for("POST", MESSAGES)
+        callbacks = sorted(
+            fake.sent("POST", CALLBACK), key=lambda r: r.json["data"].get("flags", 0)
+        )
+        status, refusal = callbacks
+        assert status.json["type"] == 4 and status.json["data"]["content"].startswith("Reindexing")
+        assert refusal.json["data"]["flags"] & 64
+        assert "already running" in refusal.json["data"]["content"]
+        assert any(e.json["content"].startswith("Reindexing: ") for e in edits[:-1])
+        assert edits[-1].json["content"].startswith("Reindex done: 3 articles")
+        assert "1 added" in edits[-1].json["content"]
+        assert "Le tram T10 ouvre" in field_text(reply.json)
+        assert "260 millions" in field_text(reply.json)
+
+    run(scenario())
+
+
+def test_reindex_by_a_non_admin_is_refused_privately(make_engine, tmp_path: Path):
+    engine = make_engine()
+    corpus = tmp_path / "corpus"
+    write(corpus / "note.md", "---\nid: note\n---\n\nUne courte dépêche sur le tramway de Lyon.\n")
+
+    async def scenario() -> None:
+        fake = FakeDiscord()
+        async with fake, running_bot(engine, fake, admin_ids=[1001], corpus=[corpus]):
+            await fake.slash("reindex", author=BOB, permissions=0)
+            (refusal,) = await fake.wait_for("POST", CALLBACK)
+            await asyncio.sleep(0.3)
+            assert not fake.sent("PATCH", ORIGINAL) and not engine.is_indexed()
+            await fake.slash("reindex", author=ALICE, permissions=0)  # listed in REVUE_ADMIN_IDS
+            for _ in range(600):
+                edits = fake.sent("PATCH", ORIGINAL)
+                if edits and "Reindex done" in edits[-1].json["content"]:
+                    break
+                await asyncio.sleep(0.1)
+        assert "1 added" in fake.sent("PATCH", ORIGINAL)[-1].json["content"]
+        assert refusal.json["type"] == 4
+        assert refusal.json["data"]["flags"] & 64
+        assert refusal.json["data"]["content"].startswith("Only server managers")
+
+    run(scenario())
+
+
+class ManyArticlesEngine:
+    """An engine whose index lists forty articles (to page /sources)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.embedder = engine.embedder
+
+    def is_indexed(self) -> bool:
+        return True
+
+    def sources(self) -> list[ArticleInfo]:
+        return [
+            ArticleInfo(f"id{n}", f"Article {n}", "AFP", "2025-12-02", f"https://x.fr/{n}", 2)
+            for n in range(40)
+        ]
+
+
+def test_long_source_lists_are_paged_with_buttons_for_the_caller_only(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(ManyArticlesEngine(seed_engine), fake):
+            await fake.slash("sources", author=ALICE)
+            (first,) = await fake.wait_for("POST", FOLLOWUP)
+            assert first.response is not None
+            buttons = first.json["components"][0]["components"]
+            assert [b["label"] for b in buttons] == ["Previous", "Next"]
+            assert buttons[0]["disabled"] is True and buttons[1]["disabled"] is False
+            await fake.click(first.response, buttons[1]["custom_id"], author=BOB)  # not theirs
+            await fake.click(first.response, buttons[1]["custom_id"], author=ALICE)
+            await fake.wait_for("POST", CALLBACK, 2)
+            await asyncio.sleep(0.3)
+        assert first.json["flags"] & 64
+        assert first.json["embeds"][0]["footer"]["text"] == "40 articles · page 1 of 3"
+        (update,) = [c for c in fake.sent("POST", CALLBACK) if c.json["type"] == 7]
+        page = update.json["data"]["embeds"][0]
+        assert page["footer"]["text"] == "40 articles · page 2 of 3"
+        assert "Article 15" in page["description"]
+
+    run(scenario())

@@ -1,0 +1,102 @@
+"""``revue bot`` and ``revue run`` as users start them: a real process against the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from bot.cli import INTENT_HELP, cli
+from tests.conftest import ROOT
+from tests.fake_discord import BOT_ID, FakeDiscord, user
+from tests.test_bot import MESSAGES, field_text, run
+
+ALICE = user(1001, "alice")
+
+
+def bot_env(fake: FakeDiscord, data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REVUE_", "DISCORD_"))}
+    env.update(
+        DISCORD_TOKEN="fake-token",
+        DISCORD_API_BASE=fake.api_base,
+        DISCORD_GATEWAY_URL=fake.gateway_url,
+        REVUE_DATA_DIR=str(data_dir),
+        HF_HUB_OFFLINE="1",
+        TOKENIZERS_PARALLELISM="false",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+async def start(fake: FakeDiscord, data_dir: Path, cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "bot",
+        cwd=cwd,
+        env=bot_env(fake, data_dir),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+def test_revue_bot_process_answers_and_exits_0_on_sigterm(seed_engine, tmp_path):
+    async def scenario() -> tuple[int, bytes, Any]:
+        async with FakeDiscord() as fake:
+            proc = await start(fake, seed_engine.data_dir, tmp_path)
+            try:
+                await asyncio.wait_for(fake.ready.wait(), 120)
+                await fake.send_message(f"<@{BOT_ID}> Who is Nick Turley?", author=ALICE)
+                (reply,) = await fake.wait_for("POST", MESSAGES, timeout=120)
+                proc.send_signal(signal.SIGTERM)
+                _, err = await asyncio.wait_for(proc.communicate(), 60)
+            finally:
+                if proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+            assert fake.unknown == []
+            return proc.returncode or 0, err, reply
+
+    code, err, reply = run(scenario())
+    assert code == 0, err.decode()
+    assert "Nick Turley" in field_text(reply.json)
+    assert b"fake-token" not in err and b"Traceback" not in err
+
+
+def test_missing_message_content_intent_is_one_sentence(seed_engine, tmp_path):
+    async def scenario() -> tuple[int, str]:
+        async with FakeDiscord() as fake:
+            fake.reject_intents = True
+            proc = await start(fake, seed_engine.data_dir, tmp_path)
+            _, err = await asyncio.wait_for(proc.communicate(), 120)
+            return proc.returncode or 0, err.decode()
+
+    code, err = run(scenario())
+    assert code == 1
+    assert err.strip().splitlines()[-1] == f"revue: {INTENT_HELP}"
+    assert "Message Content Intent" in INTENT_HELP and "Developer Portal" in INTENT_HELP
+    assert "Traceback" not in err
+
+
+def test_revue_run_without_a_token_says_why_and_answers_at_the_prompt(seed_engine, monkeypatch):
+    monkeypatch.setenv("DISCORD_TOKEN", "")  # empty: wins over a developer's .env
+    monkeypatch.chdir(ROOT)  # the default corpus/ (already indexed: nothing to embed)
+    result = CliRunner().invoke(cli, ["run"], obj=seed_engine, input="Who is Nick Turley?\n")
+    assert result.exit_code == 0, result.output
+    assert "DISCORD_TOKEN is not set" in result.output
+    assert "Nick Turley, responsable de ChatGPT" in result.output
+
+
+def test_revue_bot_without_a_token_is_one_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("DISCORD_TOKEN", "")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["bot"])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("revue: DISCORD_TOKEN is not set")
+    assert len(result.output.strip().splitlines()) == 1
