@@ -149,11 +149,11 @@ def candidates(
         folded = fold(f"{article.title or ''}\n{article.text}")
         if not all(_mentions(folded, e) for e in entities):
             continue  # this article never names what the question is about
-        spans = _article_sentences(article)
-        inside = [i for i, (s, e) in enumerate(spans) if s < hit.end and e > hit.start]
+        sentence_spans = _article_sentences(article)
+        inside = [i for i, (s, e) in enumerate(sentence_spans) if s < hit.end and e > hit.start]
         for i in inside:
-            for j in range(i, min(i + config.window_sentences, len(spans))):
-                length = spans[j][1] - spans[i][0]
+            for j in range(i, min(i + config.window_sentences, len(sentence_spans))):
+                length = sentence_spans[j][1] - sentence_spans[i][0]
                 if j > i and length > config.window_chars:
                     break
                 if length < config.min_chars:

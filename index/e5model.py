@@ -207,7 +207,7 @@ def _tokenizer_json(e5: E5File) -> str:
     # SentencePiece's map is NFKC except for these code points (controls dropped, odd spaces).
     drop = "".join(chr(cp) for cp, out in sorted(e5.normalization.items()) if out == "")
     space = "".join(chr(cp) for cp, out in sorted(e5.normalization.items()) if out == " ")
-    steps = []
+    steps: list[normalizers.Normalizer] = []
     if drop:
         steps.append(normalizers.Replace(Regex("[" + _escape_class(drop) + "]"), ""))
     if space:

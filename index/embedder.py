@@ -66,7 +66,7 @@ class Embedder:
         if dim is None:
             raise ModelUnavailable(f"model {self.name!r} does not report its dimension")
         self.dim = int(dim)
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or 512)
         self._tokenizer = self._model.tokenizer
 
     @property

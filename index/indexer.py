@@ -29,7 +29,9 @@ DB_NAME = "revue.db"
 
 
 class PassageEncoder(Protocol):
-    fingerprint: str
+    @property
+    def fingerprint(self) -> str: ...
+
     name: str
     dim: int
     max_tokens: int

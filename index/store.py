@@ -117,7 +117,7 @@ class Store:
             if name not in done:
                 with self.db.conn:
                     migration(self.db)
-                    table.insert({"name": name, "applied_at": _now()})
+                    table.insert({"name": name, "applied_at": _now()})  # type: ignore[union-attr]
 
     @property
     def schema_version(self) -> int:
