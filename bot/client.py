@@ -11,6 +11,7 @@ import yarl
 from discord.ext import commands
 
 from bot.errors import RevueTree
+from bot.render import NO_PINGS
 from bot.settings import BotSettings
 from index.engine import Revue
 
@@ -45,7 +46,7 @@ class RevueBot(commands.Bot):
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=intents(),
-            allowed_mentions=discord.AllowedMentions.none(),
+            allowed_mentions=NO_PINGS,
             tree_cls=RevueTree,
             **options,
         )

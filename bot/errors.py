@@ -7,6 +7,7 @@ import logging
 import discord
 from discord import app_commands
 
+from bot.render import NO_PINGS
 from index.errors import IndexBusy, IndexMissing, InvalidQuestion, RevueError
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,10 @@ class RevueTree(app_commands.CommandTree):
         message = user_message(error)
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(message, ephemeral=True)
+                await interaction.followup.send(message, ephemeral=True, allowed_mentions=NO_PINGS)
             else:
-                await interaction.response.send_message(message, ephemeral=True)
+                await interaction.response.send_message(
+                    message, ephemeral=True, allowed_mentions=NO_PINGS
+                )
         except discord.HTTPException:
             log.warning("could not tell the user about the error", exc_info=True)

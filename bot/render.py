@@ -26,6 +26,7 @@ URL_LIMIT = 512  # longer links are shown as plain titles (the citation stays)
 ELLIPSIS = "…"
 COLOUR = discord.Colour.blurple()
 SOURCES_TITLE = "Sources"
+NO_PINGS = discord.AllowedMentions.none()  # no @everyone, @here, roles, users or reply pings
 
 
 @dataclass
@@ -54,6 +55,14 @@ def embed_size(embed: discord.Embed) -> int:
     return len(embed)
 
 
+def linked(title: str, url: str | None) -> str:
+    """A masked link to ``url`` when it is a usable web address, else the title in bold."""
+    if not url or len(url) > URL_LIMIT or not url.startswith(("http://", "https://")):
+        return f"**{title}**"
+    safe = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"[{title}]({safe})"
+
+
 def _field_name(c: Citation) -> str:
     meta = " · ".join(x for x in (c.source, c.date) if x) or c.article_id
     return trim(escape_markdown(f"[{c.n}] {meta}"), TITLE_LIMIT)
@@ -62,9 +71,7 @@ def _field_name(c: Citation) -> str:
 def _title_line(c: Citation) -> str:
     title = trim(escape_markdown(" ".join((c.title or c.article_id).split())), 200)
     title = title.replace("[", "(").replace("]", ")")
-    if c.url and len(c.url) <= URL_LIMIT and " " not in c.url:
-        return f"[{title}](<{c.url}>)"
-    return f"**{title}**"
+    return linked(title, c.url)
 
 
 def _quote(text: str, limit: int) -> str:
@@ -127,8 +134,7 @@ def _source_line(a: ArticleInfo) -> str:
     title = trim(escape_markdown(" ".join((a.title or a.id).split())), 200)
     title = title.replace("[", "(").replace("]", ")")
     meta = " · ".join(escape_markdown(x) for x in (a.source, a.date) if x)
-    link = f"[{title}](<{a.url}>)" if a.url and len(a.url) <= URL_LIMIT else f"**{title}**"
-    return f"• {link}" + (f" — {meta}" if meta else "")
+    return f"• {linked(title, a.url)}" + (f" — {meta}" if meta else "")
 
 
 def source_pages(articles: list[ArticleInfo], per_page: int = 15) -> list[discord.Embed]:

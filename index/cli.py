@@ -338,6 +338,9 @@ def model_cmd() -> None:
 
 
 def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="revue: %(message)s")
     cli(prog_name="revue")
 
 

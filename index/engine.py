@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,8 @@ from index.retrieval import Retriever
 from index.settings import Settings
 from index.store import Store
 from index.vectors import VectorIndex
+
+log = logging.getLogger("revue")
 
 
 class Revue:
@@ -89,16 +92,21 @@ class Revue:
 
     def _load_vectors(self, store: Store, generation: int) -> VectorIndex:
         path = vectors_path(self.data_dir, generation)
-        articles, chunks = store.counts()
+        _, chunks = store.counts()
+        dim = int(store.get_meta("dim") or 0)
         try:
             if not path.exists():
                 raise IndexDamaged(f"{path.name} is missing")
             vi = VectorIndex.load(path)
-            if vi.size != chunks or vi.dim != store.dim:
-                raise IndexDamaged(f"{path.name} holds {vi.size} vectors for {chunks} chunks")
+            if vi.size != chunks or vi.dim != dim:
+                raise IndexDamaged(
+                    f"{path.name} holds {vi.size} vectors of dimension {vi.dim} "
+                    f"for {chunks} chunks of dimension {dim}"
+                )
             return vi
-        except IndexDamaged:
+        except IndexDamaged as exc:
             # Derived data: rebuild it from the vectors kept in SQLite (no re-embedding).
+            log.warning("vector index unusable (%s); rebuilding it from the database", exc)
             with writer_lock(self.data_dir):
                 writable = Store(self.data_dir / DB_NAME)
                 try:

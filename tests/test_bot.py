@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import threading
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,6 +30,7 @@ MESSAGES = r"/channels/\d+/messages"
 FOLLOWUP = rf"/webhooks/{APP_ID}/[^/]+"
 ORIGINAL = rf"/webhooks/{APP_ID}/[^/]+/messages/@original"
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
+CHANNEL_EDIT = rf"/channels/{QUESTION_CHANNEL}/messages/\d+"
 
 
 def run(coro: Coroutine[Any, Any, Any], timeout: float = 240) -> Any:
@@ -70,6 +72,15 @@ async def running_bot(engine: Any, fake: FakeDiscord, **overrides: Any) -> Async
     assert fake.unknown == [], f"the bot called routes the fake does not know: {fake.unknown}"
 
 
+async def watch_loop(stalls: list[float]) -> None:
+    """Record how late the event loop wakes a 20 ms sleeper (heartbeats need a free loop)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        before = loop.time()
+        await asyncio.sleep(0.02)
+        stalls.append(loop.time() - before - 0.02)
+
+
 def field_text(body: dict[str, Any]) -> str:
     return " ".join(
         f"{f['name']} {f['value']}" for e in body.get("embeds", []) for f in e.get("fields", [])
@@ -100,12 +111,16 @@ def test_login_syncs_commands_with_descriptions_and_default_permissions(seed_eng
 def test_a_mention_is_answered_with_a_citation_from_the_seed_corpus(seed_engine):
     async def scenario() -> None:
         async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            stalls = [0.0]
+            ticker = asyncio.create_task(watch_loop(stalls))
             asked = await fake.send_message(
                 f"<@{BOT_ID}> Why did OpenAI pause advertising?",
                 author=ALICE,
                 channel_id=QUIET_CHANNEL,
             )
             (reply,) = await fake.wait_for("POST", MESSAGES)
+            ticker.cancel()
+        assert max(stalls) < 1.0, "the event loop stalled while the engine worked"
         body = reply.json
         assert reply.path == f"/channels/{QUIET_CHANNEL}/messages"
         assert str(body["message_reference"]["message_id"]) == asked["id"]
@@ -135,6 +150,19 @@ def test_questions_channel_answered_other_channels_and_bots_ignored(seed_engine)
             await asyncio.sleep(0.5)
         assert reply.path == f"/channels/{QUESTION_CHANNEL}/messages"
         assert "Nick Turley" in field_text(reply.json)
+        assert len(fake.sent("POST", MESSAGES)) == 1
+
+    run(scenario())
+
+
+def test_a_bare_mention_gets_help_and_an_empty_channel_message_is_ignored(seed_engine):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+            await fake.send_message("", author=BOB)  # e.g. an image alone
+            await fake.send_message(f"<@{BOT_ID}>", author=ALICE, channel_id=QUIET_CHANNEL)
+            (reply,) = await fake.wait_for("POST", MESSAGES)
+            await asyncio.sleep(0.3)
+        assert reply.json["content"].startswith("Ask me about the coverage")
         assert len(fake.sent("POST", MESSAGES)) == 1
 
     run(scenario())
@@ -230,6 +258,7 @@ class LongEngine:
     def __init__(self, engine: Any) -> None:
         self.inner = engine
         self.embedder = engine.embedder
+        self.threads: list[threading.Thread] = []
 
     def check_question(self, question: str) -> str:
         return self.inner.check_question(question)
@@ -238,6 +267,7 @@ class LongEngine:
         return True
 
     def ask(self, question: str) -> Answer:
+        self.threads.append(threading.current_thread())
         quote = "Une citation très longue. " * 120
         citations = tuple(
             Citation(
@@ -260,9 +290,11 @@ class LongEngine:
 
 def test_an_answer_over_the_limits_is_trimmed_and_keeps_every_citation(seed_engine):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(LongEngine(seed_engine), fake):
+        engine = LongEngine(seed_engine)
+        async with FakeDiscord() as fake, running_bot(engine, fake):
             await fake.send_message("Une question ?", author=ALICE)
             (reply,) = await fake.wait_for("POST", MESSAGES)
+        assert engine.threads and threading.main_thread() not in engine.threads  # off the loop
         body = reply.json
         embeds = [discord.Embed.from_dict(e) for e in body["embeds"]]
         check_limits(body["content"], embeds)
@@ -350,18 +382,22 @@ def test_reindex_by_a_non_admin_is_refused_privately(make_engine, tmp_path: Path
 
     async def scenario() -> None:
         fake = FakeDiscord()
-        async with fake, running_bot(engine, fake, admin_ids=[1001], corpus=[corpus]):
+        async with fake, running_bot(engine, fake, admin_ids=[1001], corpus=[corpus]) as bot:
+            bot.get_cog(
+                "Reindex"
+            ).token_lifetime = 0  # as if 15 minutes had passed: edit via channel
             await fake.slash("reindex", author=BOB, permissions=0)
             (refusal,) = await fake.wait_for("POST", CALLBACK)
             await asyncio.sleep(0.3)
             assert not fake.sent("PATCH", ORIGINAL) and not engine.is_indexed()
             await fake.slash("reindex", author=ALICE, permissions=0)  # listed in REVUE_ADMIN_IDS
             for _ in range(600):
-                edits = fake.sent("PATCH", ORIGINAL)
+                edits = fake.sent("PATCH", CHANNEL_EDIT)
                 if edits and "Reindex done" in edits[-1].json["content"]:
                     break
                 await asyncio.sleep(0.1)
-        assert "1 added" in fake.sent("PATCH", ORIGINAL)[-1].json["content"]
+        assert fake.sent("PATCH", CHANNEL_EDIT), [(r.method, r.path) for r in fake.requests]
+        assert "1 added" in fake.sent("PATCH", CHANNEL_EDIT)[-1].json["content"]
         assert refusal.json["type"] == 4
         assert refusal.json["data"]["flags"] & 64
         assert refusal.json["data"]["content"].startswith("Only server managers")
@@ -396,7 +432,7 @@ def test_long_source_lists_are_paged_with_buttons_for_the_caller_only(seed_engin
             assert buttons[0]["disabled"] is True and buttons[1]["disabled"] is False
             await fake.click(first.response, buttons[1]["custom_id"], author=BOB)  # not theirs
             await fake.click(first.response, buttons[1]["custom_id"], author=ALICE)
-            await fake.wait_for("POST", CALLBACK, 2)
+            await fake.wait_for("POST", CALLBACK, 3)
             await asyncio.sleep(0.3)
         assert first.json["flags"] & 64
         assert first.json["embeds"][0]["footer"]["text"] == "40 articles · page 1 of 3"
@@ -404,5 +440,7 @@ def test_long_source_lists_are_paged_with_buttons_for_the_caller_only(seed_engin
         page = update.json["data"]["embeds"][0]
         assert page["footer"]["text"] == "40 articles · page 2 of 3"
         assert "Article 15" in page["description"]
+        (refusal,) = [c for c in fake.sent("POST", CALLBACK) if c.json["type"] == 4]
+        assert refusal.json["data"]["flags"] & 64 and "belong to" in refusal.json["data"]["content"]
 
     run(scenario())

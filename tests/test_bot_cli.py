@@ -33,11 +33,15 @@ def bot_env(fake: FakeDiscord, data_dir: Path) -> dict[str, str]:
     return env
 
 
+def revue() -> list[str]:
+    """The installed ``revue`` script (``make install``), else the same entry point via -m."""
+    script = Path(sys.executable).with_name("revue")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
 async def start(fake: FakeDiscord, data_dir: Path, cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
+        *revue(),
         "bot",
         cwd=cwd,
         env=bot_env(fake, data_dir),

@@ -57,7 +57,7 @@ def test_a_citation_shows_outlet_date_linked_title_and_the_quote():
     (embed,) = citation_embeds([citation(1, "La *qualité* prime.", url="https://x.fr/a")])
     (f,) = embed.fields
     assert f.name == "[1] AFP · 2025-12-02"
-    assert f.value == "[Title 1](<https://x.fr/a>)\n“La \\*qualité\\* prime.”"
+    assert f.value == "[Title 1](https://x.fr/a)\n“La \\*qualité\\* prime.”"
 
 
 def test_a_decline_has_no_embeds():
@@ -75,5 +75,5 @@ def test_sources_are_paged_within_the_limits():
     for page in pages:
         check_limits("", [page])
     text = "\n".join(p.description or "" for p in pages)
-    assert all(f"https://x.fr/{n}>" in text for n in range(40))
+    assert all(f"(https://x.fr/{n})" in text for n in range(40))
     assert pages[-1].footer.text == "40 articles · page 3 of 3"

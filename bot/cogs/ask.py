@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.client import RevueBot
 from bot.errors import OnCooldown, cooldown_message, user_message
-from bot.render import Reply, render_answer
+from bot.render import NO_PINGS, Reply, render_answer
 from index.errors import RevueError
 from index.records import Answer
 
@@ -61,7 +61,8 @@ class Ask(commands.Cog):
         mentioned = any(u.id == me.id for u in message.mentions)
         if not mentioned and message.channel.id not in self.bot.settings.channels:
             return None
-        return re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        return text if text or mentioned else None  # an image alone in a channel is no question
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -69,29 +70,29 @@ class Ask(commands.Cog):
         if question is None:
             return
         if not question:
-            await message.reply(HELP)
+            await message.reply(HELP, allowed_mentions=NO_PINGS)
             return
         try:
             self.bot.engine.check_question(question)
         except RevueError as exc:
-            await message.reply(user_message(exc))
+            await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
             return
         wait = self.cooldown.retry_after(message.author.id)
         if wait:
-            await message.reply(cooldown_message(wait))
+            await message.reply(cooldown_message(wait), allowed_mentions=NO_PINGS)
             return
         try:
             async with message.channel.typing():
                 reply = await self.answer(question)
         except RevueError as exc:
             log.info("question from %s refused: %s", message.author.id, exc)
-            await message.reply(user_message(exc))
+            await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
             return
         except Exception as exc:
             log.exception("answering message %s failed", message.id)
-            await message.reply(user_message(exc))
+            await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
             return
-        await message.reply(reply.content, embeds=reply.embeds)
+        await message.reply(reply.content, embeds=reply.embeds, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="What you want to know about the coverage")
@@ -103,7 +104,9 @@ class Ask(commands.Cog):
             raise OnCooldown(wait)
         await interaction.response.defer(thinking=True)
         reply = await self.answer(question)
-        await interaction.followup.send(reply.content, embeds=reply.embeds)
+        await interaction.followup.send(
+            reply.content, embeds=reply.embeds, allowed_mentions=NO_PINGS
+        )
 
 
 async def setup(bot: RevueBot) -> None:

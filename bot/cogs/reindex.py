@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import discord
 from discord import app_commands
@@ -11,11 +12,13 @@ from discord.ext import commands
 
 from bot.client import RevueBot
 from bot.errors import NotAdmin, user_message
+from bot.render import NO_PINGS
 from index.cli import summary_line
 from index.errors import RevueError
 
 log = logging.getLogger(__name__)
 
+TOKEN_LIFETIME = 14 * 60  # interaction tokens expire after 15 minutes; then edit via the channel
 STAGES = {"parse": "reading the corpus", "embed": "embedding passages", "write": "writing"}
 
 
@@ -43,6 +46,9 @@ class Reindex(commands.Cog):
         self.bot = bot
         self.task: asyncio.Task[None] | None = None
         self.progress: tuple[str, int, int] | None = None
+        self.status_id: int | None = None
+        self.started = 0.0
+        self.token_lifetime = TOKEN_LIFETIME
 
     @app_commands.command(name="reindex")
     @app_commands.default_permissions(manage_guild=True)
@@ -54,6 +60,7 @@ class Reindex(commands.Cog):
             await interaction.response.send_message(
                 "A reindex is already running; its status message shows the progress.",
                 ephemeral=True,
+                allowed_mentions=NO_PINGS,
             )
             return
         self.progress = None
@@ -62,7 +69,11 @@ class Reindex(commands.Cog):
     async def run(self, interaction: discord.Interaction) -> None:
         """Index off the event loop, editing the status message as the stages advance."""
         try:
-            await interaction.response.send_message("Reindexing: starting…")
+            sent = await interaction.response.send_message(
+                "Reindexing: starting…", allowed_mentions=NO_PINGS
+            )
+            self.status_id = sent.message_id if sent is not None else None
+            self.started = time.monotonic()
             await self.edit(interaction, await self.index(interaction))
         except Exception:
             log.exception("reindex failed")
@@ -93,8 +104,15 @@ class Reindex(commands.Cog):
         return f"Reindex done: {summary_line(summary)}.{skipped}"[:2000]
 
     async def edit(self, interaction: discord.Interaction, content: str) -> None:
+        """Edit the status message (through the channel once the interaction token is old)."""
         try:
-            await interaction.edit_original_response(content=content)
+            young = time.monotonic() - self.started < self.token_lifetime
+            if young or self.status_id is None or interaction.channel_id is None:
+                await interaction.edit_original_response(content=content, allowed_mentions=NO_PINGS)
+            else:
+                channel = self.bot.get_partial_messageable(interaction.channel_id)
+                status = channel.get_partial_message(self.status_id)
+                await status.edit(content=content, allowed_mentions=NO_PINGS)
         except discord.HTTPException:
             log.warning("could not edit the reindex status message", exc_info=True)
 

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import RevueBot
-from bot.render import source_pages
+from bot.render import NO_PINGS, source_pages
 
 
 class Pager(discord.ui.View):
@@ -27,12 +27,21 @@ class Pager(discord.ui.View):
         self.next.disabled = self.index == len(self.pages) - 1
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.owner_id
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            "These buttons belong to whoever ran /sources: run it yourself.",
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+        return False
 
     async def show(self, interaction: discord.Interaction, step: int) -> None:
         self.index = max(0, min(len(self.pages) - 1, self.index + step))
         self._sync_buttons()
-        await interaction.response.edit_message(embed=self.pages[self.index], view=self)
+        await interaction.response.edit_message(
+            embed=self.pages[self.index], view=self, allowed_mentions=NO_PINGS
+        )
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -56,10 +65,14 @@ class Sources(commands.Cog):
         articles = await asyncio.to_thread(self.bot.engine.sources)
         pages = source_pages(articles)
         if len(pages) == 1:
-            await interaction.followup.send(embed=pages[0], ephemeral=True)
+            await interaction.followup.send(
+                embed=pages[0], ephemeral=True, allowed_mentions=NO_PINGS
+            )
             return
         view = Pager(pages, interaction.user.id)
-        await interaction.followup.send(embed=pages[0], view=view, ephemeral=True)
+        await interaction.followup.send(
+            embed=pages[0], view=view, ephemeral=True, allowed_mentions=NO_PINGS
+        )
 
 
 async def setup(bot: RevueBot) -> None:
