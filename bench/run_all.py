@@ -136,11 +136,12 @@ def latency(engine: Revue, piaf_dir: Path, news: Path, sample: int = 40) -> dict
     _, piaf_questions, _ = piaf(piaf_dir)
     questions += [q.question for q in random.Random(0).sample(piaf_questions, sample)]
     scratch.ask("warm-up question")
-    times = []
+    times, answered, declined = [], [], []
     for q in questions:
         t0 = time.perf_counter()
-        scratch.ask(q)
+        answer = scratch.ask(q)
         times.append(time.perf_counter() - t0)
+        (declined if answer.abstained else answered).append(times[-1])
     search_times = []
     for q in questions:
         t0 = time.perf_counter()
@@ -152,6 +153,12 @@ def latency(engine: Revue, piaf_dir: Path, news: Path, sample: int = 40) -> dict
         "questions": len(questions),
         "ask_p50_s": percentile(times, 50),
         "ask_p95_s": percentile(times, 95),
+        "answered": len(answered),
+        "answered_p50_s": percentile(answered, 50),
+        "answered_p95_s": percentile(answered, 95),
+        "declined": len(declined),
+        "declined_p50_s": percentile(declined, 50),
+        "declined_p95_s": percentile(declined, 95),
         "search_p50_s": percentile(search_times, 50),
         "search_p95_s": percentile(search_times, 95),
     }
