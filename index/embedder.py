@@ -36,7 +36,7 @@ def resolve_model(spec: str) -> tuple[str, str]:
 class Embedder:
     """Encodes questions and passages into L2-normalized float32 vectors."""
 
-    def __init__(self, spec: str = DEFAULT_MODEL, quantize: bool = False, batch_size: int = 32):
+    def __init__(self, spec: str = DEFAULT_MODEL, quantize: bool = False, batch_size: int = 16):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             import transformers

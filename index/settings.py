@@ -23,4 +23,4 @@ class Settings(BaseSettings):
     )
     quantize: bool = Field(default=False, description="int8 dynamic quantization on CPU")
     max_question_chars: int = Field(default=1000, ge=10)
-    batch_size: int = Field(default=32, ge=1)
+    batch_size: int = Field(default=16, ge=1)
