@@ -22,15 +22,10 @@ from index.records import Article, ArticleInfo, Chunk
 
 
 @dataclass(frozen=True)
-class StoredChunk:
-    """A chunk row as read back from the store."""
+class StoredChunk(Chunk):
+    """A chunk row as read back from the store, with its rowid (the FAISS id)."""
 
     id: int
-    article_id: str
-    ordinal: int
-    start: int
-    end: int
-    text: str
 
 
 @dataclass(frozen=True)
