@@ -11,6 +11,7 @@ import pytest
 from index.corpus import load_corpus
 from index.errors import CorpusPathError, DuplicateArticleId
 from index.records import Problem
+from tests.conftest import write
 
 REPO = Path(__file__).resolve().parent.parent
 NEWS_FR_3000 = Path("/work/shared/data/news_fr/articles.jsonl")
@@ -59,15 +60,6 @@ chatbot Gemini, un chiffre quasiment doublé en sept mois.</p>
 </body>
 </html>
 """
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 def jsonl(*rows: object) -> str:
