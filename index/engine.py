@@ -15,7 +15,7 @@ from index.corpus import load_corpus
 from index.embedder import Embedder
 from index.errors import IndexDamaged, IndexMissing, InvalidQuestion
 from index.indexer import DB_NAME, Progress, run_index, vectors_path, write_vectors, writer_lock
-from index.records import Answer, Article, ArticleInfo, CorpusLoad, Hit, IndexSummary
+from index.records import Answer, Article, ArticleInfo, Hit, IndexSummary
 from index.retrieval import Retriever
 from index.settings import Settings
 from index.store import Store
@@ -56,9 +56,6 @@ class Revue:
             return self._embedder
 
     # -- writing ----------------------------------------------------------------------------
-    def load(self, corpus_paths: Sequence[Path]) -> CorpusLoad:
-        return load_corpus(corpus_paths)
-
     def index(self, corpus_paths: Sequence[Path], progress: Progress | None = None) -> IndexSummary:
         corpus = load_corpus(corpus_paths)
         if progress:
