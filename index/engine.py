@@ -13,8 +13,8 @@ import numpy as np
 from index.answer import AnswerConfig, Baseline, background_sentences, compose
 from index.corpus import load_corpus
 from index.embedder import Embedder
-from index.errors import IndexDamaged, IndexMissing, InvalidQuestion
-from index.indexer import DB_NAME, Progress, run_index, vectors_path, write_vectors, writer_lock
+from index.errors import IndexBusy, IndexDamaged, IndexMissing, InvalidQuestion
+from index.indexer import DB_NAME, Progress, run_index, vectors_path, writer_lock
 from index.records import Answer, Article, ArticleInfo, Hit, IndexSummary
 from index.retrieval import Retriever
 from index.settings import Settings
@@ -77,22 +77,23 @@ class Revue:
         with self._lock:
             if self._store is None:
                 self._store = Store(db, readonly=True)
-            generation = int(self._store.get_meta("generation") or 0)
+            meta = self._store.meta()  # one snapshot: generation and counts agree
+            generation = int(meta.get("generation") or 0)
             if generation == 0:
                 raise IndexMissing(
                     f"the index in {self.data_dir} is empty: run `revue index` first"
                 )
             if self._retriever is None or generation != self._generation:
-                self._retriever = Retriever(
-                    self._store, self._load_vectors(self._store, generation)
-                )
+                vectors = self._load_vectors(self._store, generation, meta)
+                self._retriever = Retriever(self._store, vectors)
                 self._generation = generation
             return self._retriever
 
-    def _load_vectors(self, store: Store, generation: int) -> VectorIndex:
+    def _load_vectors(self, store: Store, generation: int, meta: dict[str, str]) -> VectorIndex:
         path = vectors_path(self.data_dir, generation)
-        _, chunks = store.counts()
-        dim = int(store.get_meta("dim") or 0)
+        dim = int(meta.get("dim") or 0)
+        expected = meta.get("chunk_count")
+        chunks = int(expected) if expected is not None else store.counts()[1]
         try:
             if not path.exists():
                 raise IndexDamaged(f"{path.name} is missing")
@@ -106,12 +107,14 @@ class Revue:
         except IndexDamaged as exc:
             # Derived data: rebuild it from the vectors kept in SQLite (no re-embedding).
             log.warning("vector index unusable (%s); rebuilding it from the database", exc)
-            with writer_lock(self.data_dir):
-                writable = Store(self.data_dir / DB_NAME)
-                try:
-                    return write_vectors(writable, self.data_dir, generation)
-                finally:
-                    writable.close()
+            vi = VectorIndex.build(dim, store.iter_vectors())
+            try:
+                with writer_lock(self.data_dir):
+                    if int(store.meta().get("generation") or 0) == generation:
+                        vi.save(path)
+            except IndexBusy:
+                pass  # a reindex is running and will write a fresh file
+            return vi
 
     def check_question(self, question: str) -> str:
         text = (question or "").strip()

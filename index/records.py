@@ -133,3 +133,4 @@ class IndexSummary:
     seconds: float = 0.0
     rebuilt: bool = False
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+    wire_groups: int = 0  # groups of wire copies (one dispatch run by several outlets)

@@ -104,8 +104,8 @@ class Retriever:
         vectors = self.store.vectors(window)
         chunks = self.store.chunks(window)
         for cid in window:
-            if cid not in chunks:
-                continue
+            if cid not in chunks or cid not in vectors:
+                continue  # replaced by a reindex committed since this search began
             vec = vectors[cid]
             if any(float(vec @ other) >= NEAR_DUPLICATE_COSINE for other in kept):
                 continue

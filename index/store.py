@@ -76,8 +76,34 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
 
 
+def _m002_staging_and_groups(db: sqlite_utils.Database) -> None:
+    # Chunks embedded by an unfinished run, kept so that the next run need not embed them again.
+    db["staged_chunks"].create(  # type: ignore[union-attr]
+        {
+            "rowid": int,
+            "article_id": str,
+            "content_hash": str,
+            "ordinal": int,
+            "start": int,
+            "end": int,
+            "text": str,
+            "vector": bytes,
+        },
+        pk="rowid",
+        not_null={"article_id", "content_hash", "start", "end", "text", "vector"},
+    )
+    db["staged_chunks"].create_index(["article_id"])  # type: ignore[union-attr]
+    # Wire copies: articles with the same group_id are one dispatch run by several outlets.
+    db["articles"].add_column("group_id", str)  # type: ignore[union-attr]
+    db["articles"].add_column("signature", bytes)  # type: ignore[union-attr]
+    db["articles"].create_index(["group_id"])  # type: ignore[union-attr]
+    high = db.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
+    db["meta"].upsert({"key": "chunk_id_high", "value": str(high)}, pk="key")  # type: ignore[union-attr]
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("001_initial", _m001_initial),
+    ("002_staging_and_groups", _m002_staging_and_groups),
 )
 
 
@@ -123,6 +149,10 @@ class Store:
         rows = list(self.db.query("select value from meta where key = ?", [key]))
         return rows[0]["value"] if rows else None
 
+    def meta(self) -> dict[str, str]:
+        """Every metadata value, read at one instant (one statement, one snapshot)."""
+        return {r[0]: r[1] for r in self.db.execute("select key, value from meta")}
+
     def set_meta(self, values: dict[str, str]) -> None:
         with self.db.conn:
             self.db["meta"].upsert_all(  # type: ignore[union-attr]
@@ -136,18 +166,80 @@ class Store:
             for r in self.db.query("select id, content_hash from articles")
         }
 
-    def apply(
-        self, new: Sequence[NewArticle], removed: Iterable[str], meta: dict[str, str]
-    ) -> None:
-        """Replace and delete articles and update metadata in one transaction."""
-        removed = list(removed)
+    def stage(self, items: Sequence[NewArticle]) -> None:
+        """Keep the embedded chunks of articles not yet committed (one transaction)."""
         with self.db.conn:
-            for article_id in [*removed, *(n.article.id for n in new)]:
+            for item in items:
+                a = item.article
+                self.db.execute("delete from staged_chunks where article_id = ?", [a.id])
+                self.db["staged_chunks"].insert_all(  # type: ignore[union-attr]
+                    (
+                        {
+                            "article_id": a.id,
+                            "content_hash": a.content_hash,
+                            "ordinal": c.ordinal,
+                            "start": c.start,
+                            "end": c.end,
+                            "text": c.text,
+                            "vector": np.asarray(v, dtype=np.float32).tobytes(),
+                        }
+                        for c, v in zip(item.chunks, item.vectors, strict=True)
+                    ),
+                    batch_size=500,
+                )
+
+    def staged_hashes(self) -> dict[str, str]:
+        """Article id -> content hash of the articles whose chunks are staged."""
+        rows = self.db.execute("select distinct article_id, content_hash from staged_chunks")
+        return {r[0]: r[1] for r in rows}
+
+    def drop_staged(self, keep: dict[str, str] | None = None) -> None:
+        """Forget staged chunks, except those of ``keep`` (article id -> content hash)."""
+        keep = keep or {}
+        stale = [a for a, h in self.staged_hashes().items() if keep.get(a) != h]
+        with self.db.conn:
+            for article_id in stale:
+                self.db.execute("delete from staged_chunks where article_id = ?", [article_id])
+
+    def staged_count(self) -> int:
+        return int(self.db.execute("select count(*) from staged_chunks").fetchone()[0])
+
+    def iter_staged(
+        self, first_id: int, batch: int = 20000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Staged vectors in the order ``commit`` numbers them, with the ids they will get."""
+        offset = 0
+        while True:
+            rows = self.db.execute(
+                "select vector from staged_chunks order by rowid limit ? offset ?", [batch, offset]
+            ).fetchall()
+            if not rows:
+                return
+            ids = np.arange(first_id + offset, first_id + offset + len(rows), dtype=np.int64)
+            vecs = np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32)
+            yield ids, vecs.reshape(len(rows), -1)
+            offset += len(rows)
+
+    def commit(
+        self,
+        articles: Sequence[Article],
+        signatures: dict[str, bytes],
+        removed: Iterable[str],
+        groups: dict[str, str | None],
+        first_id: int,
+        meta: dict[str, str],
+    ) -> None:
+        """Swap in a new generation in one transaction.
+
+        ``articles`` (new or changed) replace their previous rows, ``removed`` ones are deleted,
+        and every staged chunk becomes a live chunk numbered from ``first_id`` in staging order.
+        """
+        with self.db.conn:
+            for article_id in [*removed, *(a.id for a in articles)]:
                 self.db.execute("delete from chunks where article_id = ?", [article_id])
                 self.db.execute("delete from articles where id = ?", [article_id])
-            for item in new:
-                a = item.article
-                self.db["articles"].insert(  # type: ignore[union-attr]
+            self.db["articles"].insert_all(  # type: ignore[union-attr]
+                (
                     {
                         "id": a.id,
                         "title": a.title,
@@ -159,32 +251,42 @@ class Store:
                         "text": a.text,
                         "content_hash": a.content_hash,
                         "origin": a.origin,
+                        "signature": signatures.get(a.id),
                     }
-                )
-                self.db["chunks"].insert_all(  # type: ignore[union-attr]
-                    (
-                        {
-                            "article_id": c.article_id,
-                            "ordinal": c.ordinal,
-                            "start": c.start,
-                            "end": c.end,
-                            "text": c.text,
-                            "vector": np.asarray(v, dtype=np.float32).tobytes(),
-                        }
-                        for c, v in zip(item.chunks, item.vectors, strict=True)
-                    ),
-                    batch_size=500,
-                )
+                    for a in articles
+                ),
+                batch_size=500,
+            )
+            self.db.execute(
+                'insert into chunks (id, article_id, ordinal, start, "end", text, vector) '
+                "select ? + row_number() over (order by rowid) - 1, "
+                'article_id, ordinal, start, "end", text, vector from staged_chunks',
+                [first_id],
+            )
+            self.db.execute("delete from staged_chunks")
+            self.db.conn.executemany(
+                "update articles set group_id = ? where id = ?",
+                [(g, a) for a, g in groups.items()],
+            )
             self.db["meta"].upsert_all(  # type: ignore[union-attr]
                 [{"key": k, "value": v} for k, v in meta.items()], pk="key"
             )
         self.dim = int(self.get_meta("dim") or 0)
 
-    def clear(self) -> None:
-        """Delete every article and chunk (a model change makes all vectors stale)."""
-        with self.db.conn:
-            self.db.execute("delete from chunks")
-            self.db.execute("delete from articles")
+    def chunk_id_high(self) -> int:
+        """The highest chunk id ever given; ids are never reused, so an old FAISS file
+        cannot point at a different chunk."""
+        live = self.db.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
+        return max(int(live), int(self.get_meta("chunk_id_high") or 0))
+
+    def publication_order(self) -> dict[str, tuple[str, str]]:
+        """Article id -> (date, id), the order in which copies of a dispatch appeared."""
+        rows = self.db.execute("select id, date from articles")
+        return {r[0]: (r[1] or "9999", r[0]) for r in rows}
+
+    def signatures(self) -> dict[str, bytes]:
+        rows = self.db.execute("select id, signature from articles where signature is not null")
+        return {r[0]: r[1] for r in rows}
 
     # -- reading ----------------------------------------------------------------------------
     def counts(self) -> tuple[int, int]:
@@ -192,19 +294,27 @@ class Store:
         chunks = self.db.execute("select count(*) from chunks").fetchone()[0]
         return int(articles), int(chunks)
 
-    def iter_vectors(self, batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """All (chunk ids, vectors) in id order, in batches."""
+    def iter_vectors(
+        self, exclude: Iterable[str] = (), batch: int = 20000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(chunk ids, vectors) in id order, in batches, leaving out the ``exclude`` articles."""
+        skip = set(exclude)
         last = -1
         while True:
             rows = self.db.execute(
-                "select id, vector from chunks where id > ? order by id limit ?", [last, batch]
+                "select id, vector, article_id from chunks where id > ? order by id limit ?",
+                [last, batch],
             ).fetchall()
             if not rows:
                 return
+            last = int(rows[-1][0])
+            if skip:
+                rows = [r for r in rows if r[2] not in skip]
+                if not rows:
+                    continue
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
             yield ids, vecs.reshape(len(rows), -1)
-            last = int(ids[-1])
 
     def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
         if not chunk_ids:

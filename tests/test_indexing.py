@@ -75,7 +75,7 @@ def test_model_change_rebuilds_everything(make_engine, embedder):
     engine.index([CORPUS])
     engine._embedder = spy = Spy(embedder, fingerprint="another-model|dim=384")
     summary = engine.index([CORPUS])
-    assert summary.rebuilt and summary.added == 2 and len(spy.embedded) == summary.chunks_total
+    assert summary.rebuilt and summary.changed == 2 and len(spy.embedded) == summary.chunks_total
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(make_engine, tmp_path):

@@ -1,0 +1,98 @@
+"""Wire copies: one agency dispatch republished by several outlets.
+
+Each article gets a MinHash signature of its word shingles (datasketch, the only module that
+imports it); locality-sensitive hashing finds pairs whose estimated Jaccard similarity is at
+least ``THRESHOLD``, and connected pairs form a group. A group is named after its first
+publication (earliest date, then smallest id); an article with no copy has no group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from index.records import Article
+from index.retrieval import fold
+
+NUM_PERM = 128
+SCHEME = "affine32"  # stored as 128 uint32 values (512 bytes per article)
+SHINGLE_WORDS = 5
+# Measured on news_fr/articles_all (bench/wire.py): copies of one dispatch that differ by a
+# byline, a photo credit or a trimmed last paragraph score 0.6-1.0; distinct articles on the
+# same event stay under 0.3.
+THRESHOLD = 0.6
+MIN_WORDS = 40  # shorter texts (briefs, captions) share too little to tell a copy from a topic
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def signature(text: str) -> bytes | None:
+    """The MinHash signature of ``text`` as bytes; None when it is too short to compare."""
+    words = _WORD.findall(fold(text))
+    if len(words) < MIN_WORDS:
+        return None
+    shingles = {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - 4)}
+    m = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    m.update_batch(list(shingles))
+    return np.asarray(m.hashvalues, dtype=np.uint32).tobytes()
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two signatures' shingle sets."""
+    return float(np.mean(np.frombuffer(a, np.uint32) == np.frombuffer(b, np.uint32)))
+
+
+def group(signatures: Mapping[str, bytes], order: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    """Article id -> group name for every article that has at least one copy.
+
+    ``order`` gives each article's sort key (date, id): the earliest names the group.
+    """
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    hashes = {}
+    for article_id, sig in signatures.items():
+        m = MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(sig, np.uint32), scheme=SCHEME)
+        hashes[article_id] = m
+        lsh.insert(article_id, m, check_duplication=False)
+    parent = {a: a for a in signatures}
+
+    def root(a: str) -> str:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for article_id, m in hashes.items():
+        for other in lsh.query(m):
+            if other != article_id and similarity(signatures[article_id], signatures[other]) >= (
+                THRESHOLD
+            ):
+                ra, rb = root(article_id), root(other)
+                if ra != rb:
+                    parent[max(ra, rb, key=order.__getitem__)] = min(ra, rb, key=order.__getitem__)
+    members: dict[str, list[str]] = {}
+    for a in signatures:
+        members.setdefault(root(a), []).append(a)
+    out = {}
+    for ids in members.values():
+        if len(ids) > 1:
+            name = min(ids, key=order.__getitem__)
+            for a in ids:
+                out[a] = name
+    return out
+
+
+def sort_key(article: Article) -> tuple[str, str]:
+    """Earliest first; undated articles after dated ones."""
+    return (article.date or "9999", article.id)
+
+
+def signatures_for(articles: Iterable[Article]) -> dict[str, bytes]:
+    out = {}
+    for a in articles:
+        sig = signature(a.text)
+        if sig is not None:
+            out[a.id] = sig
+    return out
