@@ -136,7 +136,7 @@ class Store:
         done = {row["name"] for row in table.rows}
         for name, migration in MIGRATIONS:
             if name not in done:
-                with self.db.conn:
+                with self.db.atomic():
                     migration(self.db)
                     table.insert({"name": name, "applied_at": _now()})  # type: ignore[union-attr]
 
@@ -154,7 +154,7 @@ class Store:
         return {r[0]: r[1] for r in self.db.execute("select key, value from meta")}
 
     def set_meta(self, values: dict[str, str]) -> None:
-        with self.db.conn:
+        with self.db.atomic():
             self.db["meta"].upsert_all(  # type: ignore[union-attr]
                 [{"key": k, "value": v} for k, v in values.items()], pk="key"
             )
@@ -168,7 +168,7 @@ class Store:
 
     def stage(self, items: Sequence[NewArticle]) -> None:
         """Keep the embedded chunks of articles not yet committed (one transaction)."""
-        with self.db.conn:
+        with self.db.atomic():
             for item in items:
                 a = item.article
                 self.db.execute("delete from staged_chunks where article_id = ?", [a.id])
@@ -197,7 +197,7 @@ class Store:
         """Forget staged chunks, except those of ``keep`` (article id -> content hash)."""
         keep = keep or {}
         stale = [a for a, h in self.staged_hashes().items() if keep.get(a) != h]
-        with self.db.conn:
+        with self.db.atomic():
             for article_id in stale:
                 self.db.execute("delete from staged_chunks where article_id = ?", [article_id])
 
@@ -234,7 +234,7 @@ class Store:
         ``articles`` (new or changed) replace their previous rows, ``removed`` ones are deleted,
         and every staged chunk becomes a live chunk numbered from ``first_id`` in staging order.
         """
-        with self.db.conn:
+        with self.db.atomic():
             for article_id in [*removed, *(a.id for a in articles)]:
                 self.db.execute("delete from chunks where article_id = ?", [article_id])
                 self.db.execute("delete from articles where id = ?", [article_id])

@@ -1,0 +1,76 @@
+"""Runs ``revue index`` and SIGKILLs itself at a named point (a test helper, not a test).
+
+    python tests/crash_index.py POINT -- [revue index arguments]
+
+Points:
+  staged   after the second batch of embedded chunks is committed to the staging table
+  vectors  after the next generation's FAISS file is written, before the database commit
+  commit   inside the database transaction that swaps the new generation in
+  cleanup  after the commit, before old FAISS files are deleted
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlite_utils.db  # noqa: E402
+
+from index import indexer, store  # noqa: E402
+
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def arm(point: str) -> None:
+    indexer.STAGE_CHUNKS = 1  # one commit per article, so there are several batches
+    if point == "staged":
+        original_stage = store.Store.stage
+        calls = []
+
+        def stage(self, items):
+            original_stage(self, items)
+            calls.append(1)
+            if len(calls) == 2:
+                die()
+
+        store.Store.stage = stage  # type: ignore[method-assign]
+    elif point == "vectors":
+        original_save = indexer.VectorIndex.save
+
+        def save(self, path):
+            original_save(self, path)
+            die()
+
+        indexer.VectorIndex.save = save  # type: ignore[method-assign]
+    elif point == "commit":
+        original_upsert = sqlite_utils.db.Table.upsert_all
+
+        def upsert_all(self, records, *args, **kwargs):
+            records = list(records)
+            if self.name == "meta" and any(r.get("key") == "generation" for r in records):
+                die()  # chunks are inserted, the transaction is open
+            return original_upsert(self, records, *args, **kwargs)
+
+        sqlite_utils.db.Table.upsert_all = upsert_all  # type: ignore[method-assign]
+    elif point == "cleanup":
+
+        def drop_old_vectors(data_dir, generation):
+            die()
+
+        indexer.drop_old_vectors = drop_old_vectors
+    else:
+        sys.exit(f"unknown point {point!r}")
+
+
+if __name__ == "__main__":
+    arm(sys.argv[1])
+    from bot.cli import main
+
+    sys.argv = ["revue", "index", *sys.argv[3:]]
+    main()
