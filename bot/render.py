@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import discord
 from discord.utils import escape_markdown
 
-from index.records import Answer, ArticleInfo, Citation
+from index.records import Answer, ArticleInfo, Citation, Copy
 
 CONTENT_LIMIT = 2000
 EMBEDS_PER_MESSAGE = 10
@@ -68,10 +68,16 @@ def _field_name(c: Citation) -> str:
     return trim(escape_markdown(f"[{c.n}] {meta}"), TITLE_LIMIT)
 
 
+def _also_in(copies: tuple[Copy, ...]) -> str:
+    names = ", ".join(dict.fromkeys(c.source or c.article_id for c in copies))
+    return trim(escape_markdown(f"also in: {names}"), 200)
+
+
 def _title_line(c: Citation) -> str:
     title = trim(escape_markdown(" ".join((c.title or c.article_id).split())), 200)
     title = title.replace("[", "(").replace("]", ")")
-    return linked(title, c.url)
+    line = linked(title, c.url)
+    return f"{line}\n*{_also_in(c.also_in)}*" if c.also_in else line
 
 
 def _quote(text: str, limit: int) -> str:
@@ -134,7 +140,8 @@ def _source_line(a: ArticleInfo) -> str:
     title = trim(escape_markdown(" ".join((a.title or a.id).split())), 200)
     title = title.replace("[", "(").replace("]", ")")
     meta = " · ".join(escape_markdown(x) for x in (a.source, a.date) if x)
-    return f"• {linked(title, a.url)}" + (f" — {meta}" if meta else "")
+    line = f"• {linked(title, a.url)}" + (f" — {meta}" if meta else "")
+    return f"{line} ({_also_in(a.copies)})" if a.copies else line
 
 
 def source_pages(articles: list[ArticleInfo], per_page: int = 15) -> list[discord.Embed]:
@@ -149,10 +156,11 @@ def source_pages(articles: list[ArticleInfo], per_page: int = 15) -> list[discor
             pages.append(page := [])
         page.append(line)
     total = len(pages)
+    count = sum(1 + len(a.copies) for a in articles)
     embeds = []
     for n, page in enumerate(pages, 1):
         embed = discord.Embed(title=SOURCES_TITLE, description="\n".join(page), colour=COLOUR)
-        embed.set_footer(text=f"{len(articles)} articles · page {n} of {total}")
+        embed.set_footer(text=f"{count} articles · page {n} of {total}")
         embeds.append(embed)
     return embeds
 

@@ -8,14 +8,14 @@ declines instead of quoting something loosely related.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from index.chunking import sentences
-from index.records import Answer, Article, Citation, Hit
+from index.records import Answer, Article, Citation, Copy, Hit
 from index.retrieval import STOPWORDS, fold, keyword_terms
 
 
@@ -251,6 +251,7 @@ def compose(
     embed: Callable[[list[str]], np.ndarray],
     config: AnswerConfig = AnswerConfig(),
     baseline: Baseline = Baseline(),
+    copies: Mapping[str, tuple[Copy, ...]] | None = None,
 ) -> Answer:
     """The answer to ``question`` from ``hits``: numbered verbatim quotes, or a plain decline."""
     language = detect_language(question)
@@ -275,6 +276,7 @@ def compose(
                 start=c.start,
                 end=c.end,
                 score=round(c.score, 4),
+                also_in=(copies or {}).get(a.id, ()),
             )
         )
     open_q, close_q = ("« ", " »") if language == "fr" else ("“", "”")

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from index.errors import CorpusPathError, RevueError
-from index.records import Answer, Hit, IndexSummary
+from index.records import Answer, Copy, Hit, IndexSummary
 from index.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -91,6 +91,7 @@ def summary_line(s: IndexSummary) -> str:
         f"{s.added} added, {s.changed} changed, {s.removed} removed, {s.unchanged} unchanged",
         f"{s.chunks_embedded} chunks embedded",
         f"{len(s.problems)} skipped",
+        f"{s.wire_groups} groups of wire copies",
     ]
     lead = "Rebuilt for a new embedding model: " if s.rebuilt else ""
     return f"{lead}{'; '.join(parts)} in {s.seconds:.1f} s"
@@ -146,6 +147,13 @@ def hits_json(hits: list[Hit], qid: Any = None, query: str | None = None) -> dic
     return out
 
 
+def copies_line(copies: tuple[Copy, ...]) -> str:
+    """Where else a wire dispatch ran: "Le Monde (2024-03-01), Ouest-France"."""
+    return ", ".join(
+        f"{c.source or c.article_id}" + (f" ({c.date})" if c.date else "") for c in copies
+    )
+
+
 def render_answer(answer: Answer) -> str:
     lines = [answer.answer]
     for c in answer.citations:
@@ -153,6 +161,8 @@ def render_answer(answer: Answer) -> str:
         lines += ["", f"[{c.n}] {meta or c.article_id}"]
         if c.url:
             lines.append(f"    {c.url}")
+        if c.also_in:
+            lines.append(f"    also in: {copies_line(c.also_in)}")
         lines.append(f"    “{c.quote}” (characters {c.start}–{c.end} of {c.article_id})")
     return "\n".join(lines)
 
@@ -265,7 +275,7 @@ def search_cmd(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per article.")
 @click.pass_context
 def sources_cmd(ctx: click.Context, as_json: bool) -> None:
-    """List the indexed articles."""
+    """List the indexed articles; wire copies are shown under the first publication."""
     for a in _engine(ctx).sources():
         if as_json:
             click.echo(json.dumps(asdict(a), ensure_ascii=False))
@@ -274,6 +284,7 @@ def sources_cmd(ctx: click.Context, as_json: bool) -> None:
             click.echo(
                 f"{a.id}  {a.title or '(untitled)'}  [{meta}] {a.chunks} chunks"
                 + (f"\n    {a.url}" if a.url else "")
+                + (f"\n    also in: {copies_line(a.copies)}" if a.copies else "")
             )
 
 

@@ -149,6 +149,9 @@ class Revue:
     def ask(self, question: str, k: int = 10) -> Answer:
         text = self.check_question(question)
         qvec, hits, articles = self.evidence(text, k)
+        with self._lock:
+            assert self._store is not None
+            copies = self._store.copies_of(articles)
         return compose(
             text,
             qvec,
@@ -157,6 +160,7 @@ class Revue:
             self.embedder.encode_passages,
             self.answer_config,
             self.baseline(qvec),
+            copies,
         )
 
     def baseline(self, query_vec: np.ndarray) -> Baseline:

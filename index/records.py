@@ -81,8 +81,19 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another run of the same wire dispatch (a near-identical article elsewhere)."""
+
+    article_id: str
+    source: str | None
+    date: str | None
+    url: str | None
+    title: str | None
+
+
+@dataclass(frozen=True)
 class ArticleInfo:
-    """An indexed article as listed by ``revue sources``."""
+    """An indexed article as listed by ``revue sources``, with its wire copies."""
 
     id: str
     title: str | None
@@ -90,6 +101,7 @@ class ArticleInfo:
     date: str | None
     url: str | None
     chunks: int
+    copies: tuple[Copy, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class Citation:
     start: int
     end: int
     score: float
+    also_in: tuple[Copy, ...] = ()  # where else the same dispatch ran
 
 
 @dataclass(frozen=True)

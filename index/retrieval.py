@@ -97,18 +97,25 @@ class Retriever:
         keyword_rank: dict[int, int],
         k: int,
     ) -> list[Hit]:
-        """Drop chunks nearly identical to a better one (wire copies, repeated passages)."""
+        """Drop chunks nearly identical to a better one, and other copies of a wire dispatch."""
         hits: list[Hit] = []
         kept: list[np.ndarray] = []
         window = list(order[: max(k * 3, 30)])
         vectors = self.store.vectors(window)
         chunks = self.store.chunks(window)
+        groups = self.store.groups_of({c.article_id for c in chunks.values()})
+        cited: dict[str, str] = {}  # wire group -> the one article of it that is returned
         for cid in window:
             if cid not in chunks or cid not in vectors:
                 continue  # replaced by a reindex committed since this search began
             vec = vectors[cid]
             if any(float(vec @ other) >= NEAR_DUPLICATE_COSINE for other in kept):
                 continue
+            group = groups.get(chunks[cid].article_id)
+            if group is not None and cited.setdefault(group, chunks[cid].article_id) != (
+                chunks[cid].article_id
+            ):
+                continue  # another outlet's copy of a dispatch already returned
             kept.append(vec)
             c = chunks[cid]
             hits.append(

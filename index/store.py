@@ -18,7 +18,7 @@ import numpy as np
 import sqlite_utils
 
 from index.errors import IndexDamaged
-from index.records import Article, ArticleInfo, Chunk
+from index.records import Article, ArticleInfo, Chunk, Copy
 
 
 @dataclass(frozen=True)
@@ -368,12 +368,67 @@ class Store:
         )
 
     def articles_info(self) -> list[ArticleInfo]:
+        """Every article, newest first; wire copies are listed under the first publication."""
         sql = (
-            "select a.id, a.title, a.source, a.date, a.url, count(c.id) as chunks "
+            "select a.id, a.title, a.source, a.date, a.url, a.group_id, count(c.id) as chunks "
             "from articles a left join chunks c on c.article_id = a.id "
             "group by a.id order by a.date desc, a.title"
         )
-        return [ArticleInfo(**r) for r in self.db.query(sql)]
+        rows = list(self.db.query(sql))
+        copies: dict[str, list[Copy]] = {}
+        for r in rows:
+            if r["group_id"] and r["group_id"] != r["id"]:
+                copies.setdefault(r["group_id"], []).append(_copy(r))
+        return [
+            ArticleInfo(
+                id=r["id"],
+                title=r["title"],
+                source=r["source"],
+                date=r["date"],
+                url=r["url"],
+                chunks=r["chunks"],
+                copies=tuple(
+                    sorted(copies.get(r["id"], ()), key=lambda c: (c.date or "9999", c.article_id))
+                ),
+            )
+            for r in rows
+            if not r["group_id"] or r["group_id"] == r["id"]
+        ]
+
+    def groups_of(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """Article id -> group for those of ``article_ids`` that have wire copies."""
+        ids = list(article_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"select id, group_id from articles where group_id is not null and id in ({marks})",
+            ids,
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def copies_of(self, article_ids: Iterable[str]) -> dict[str, tuple[Copy, ...]]:
+        """Article id -> the other articles of its wire group, earliest first."""
+        groups = self.groups_of(article_ids)
+        if not groups:
+            return {}
+        names = sorted(set(groups.values()))
+        marks = ",".join("?" * len(names))
+        rows = list(
+            self.db.query(
+                f"select id, title, source, date, url, group_id from articles "
+                f"where group_id in ({marks}) order by date, id",
+                names,
+            )
+        )
+        return {
+            a: tuple(_copy(r) for r in rows if r["group_id"] == g and r["id"] != a)
+            for a, g in groups.items()
+        }
+
+
+def _copy(row: dict) -> Copy:
+    return Copy(row["id"], row["source"], row["date"], row["url"], row["title"])
 
 
 @contextmanager

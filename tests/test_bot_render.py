@@ -13,7 +13,7 @@ from bot.render import (
     source_pages,
     trim,
 )
-from index.records import Answer, ArticleInfo, Citation
+from index.records import Answer, ArticleInfo, Citation, Copy
 
 
 def citation(n: int, quote: str, **kw: str | None) -> Citation:
@@ -77,3 +77,32 @@ def test_sources_are_paged_within_the_limits():
     text = "\n".join(p.description or "" for p in pages)
     assert all(f"(https://x.fr/{n})" in text for n in range(40))
     assert pages[-1].footer.text == "40 articles · page 3 of 3"
+
+
+def test_wire_copies_are_named_under_the_citation_and_the_source_line():
+    copies = tuple(
+        Copy(f"c{n}", source, "2026-03-05", None, "Cordemais")
+        for n, source in enumerate(["Ouest-France", "Presse Océan", "Ouest-France"])
+    )
+    c = Citation(
+        n=1,
+        article_id="afp",
+        title="Cordemais",
+        source="AFP",
+        date="2026-03-05",
+        url=None,
+        quote="Les 350 salariés se verraient proposer un reclassement.",
+        start=0,
+        end=55,
+        score=1.0,
+        also_in=copies,
+    )
+    (embed,) = render_answer(
+        Answer("q", "Here is what the coverage says: “…” [1]", False, "en", (c,))
+    ).embeds
+    assert "also in: Ouest-France, Presse Océan" in embed.fields[0].value
+    info = ArticleInfo("afp", "Cordemais", "AFP", "2026-03-05", None, 1, copies=copies)
+    (page,) = source_pages([info])
+    assert "also in: Ouest-France, Presse Océan" in (page.description or "")
+    assert (page.footer.text or "").startswith("4 articles")
+    check_limits("", [embed, page])
