@@ -118,6 +118,34 @@ def index_cmd(ctx: click.Context, corpus: tuple[Path, ...]) -> None:
     do_index(_engine(ctx), corpus)
 
 
+@cli.command("add")
+@click.argument("target")
+@click.option(
+    "--corpus-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_CORPUS,
+    show_default=True,
+    help="Where the Markdown files are written.",
+)
+def add_cmd(target: str, corpus_dir: Path) -> None:
+    """Add the article or feed at TARGET (a URL or a file) to the corpus as Markdown."""
+    from index.ingest import add
+
+    report = add(target, corpus_dir)
+    for item in report.added:
+        a = item.article
+        meta = " · ".join(x for x in (a.source, a.date) if x)
+        click.echo(f"added {item.path}: {a.title or '(untitled)'}" + (f" [{meta}]" if meta else ""))
+    for p in report.problems:
+        click.echo(f"revue: {p.origin}: {p.reason}", err=True)
+    if not report.added:
+        fail("nothing was added")
+    click.echo(
+        f"{len(report.added)} article(s) added to {corpus_dir}; "
+        "run `revue index` (or /reindex) to make them searchable"
+    )
+
+
 # -- ask / search -----------------------------------------------------------------------------
 def answer_json(answer: Answer, qid: Any = None) -> dict[str, Any]:
     return {

@@ -1,4 +1,4 @@
-"""Read corpus inputs (Markdown/text, HTML, JSON Lines) into Article records."""
+"""Read corpus inputs (Markdown/text, HTML, JSON Lines, RSS/Atom) into Article records."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import trafilatura
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from index.errors import CorpusPathError, DuplicateArticleId
+from index.errors import CorpusPathError, DuplicateArticleId, NotAFeed, NotAnArticle
+from index.feeds import FEED_SUFFIXES, feed_articles
 from index.records import Article, CorpusLoad, Problem
 
 _TEXT_SUFFIXES = (".md", ".markdown", ".txt")
@@ -105,6 +106,9 @@ class _Loader:
             if name.endswith(".jsonl") or name.endswith(".jsonl.gz"):
                 self._add_jsonl(path, gz=name.endswith(".gz"))
                 return
+            if name.endswith(FEED_SUFFIXES):
+                self._add_feed(path)
+                return
             default_id = rel.with_suffix("").as_posix()
             if name.endswith(_TEXT_SUFFIXES):
                 self._add(_read_text_file(path, default_id, origin))
@@ -139,6 +143,15 @@ class _Loader:
                 self._problem(str(path), f"corrupt gzip file{where}")
             else:
                 self._problem(str(path), f"cannot read file: {getattr(exc, 'strerror', exc)}")
+
+    def _add_feed(self, path: Path) -> None:
+        try:
+            articles, problems = feed_articles(_read_bytes(path), str(path))
+        except NotAFeed as exc:
+            raise _Skip(str(exc).removeprefix(f"{path} is ")) from None
+        for article in articles:
+            self._add(article)
+        self.problems.extend(problems)
 
     def _add(self, article: Article) -> None:
         first = self._origins.get(article.id)
@@ -192,13 +205,21 @@ def _read_text_file(path: Path, default_id: str, origin: str) -> Article:
 
 
 def _read_html_file(path: Path, default_id: str, origin: str) -> Article:
-    raw = _read_bytes(path)
+    try:
+        return html_article(_read_bytes(path), default_id, origin)
+    except NotAnArticle as exc:
+        raise _Skip(str(exc)) from None
+
+
+def html_article(raw: bytes, default_id: str, origin: str, url: str | None = None) -> Article:
+    """The main text and metadata of an HTML page (trafilatura); ``NotAnArticle`` if none."""
     tree = trafilatura.load_html(raw)
     if tree is None:
-        raise _Skip("not parseable as html")
+        raise NotAnArticle("not parseable as html")
     lang = _HTML_LANG.match(tree.get("lang") or "")
     doc = trafilatura.bare_extraction(
         tree,
+        url=url,
         with_metadata=True,
         include_comments=False,
         # No guessing from copyright lines etc.: only dates the page states as such.
@@ -206,7 +227,7 @@ def _read_html_file(path: Path, default_id: str, origin: str) -> Article:
     )
     text = _clean_text(getattr(doc, "text", None) or "")
     if not any(len(line.split()) >= _MIN_SENTENCE_WORDS for line in text.split("\n")):
-        raise _Skip("no main text found in html")
+        raise NotAnArticle("no main text found in html")
 
     def meta(name: str) -> str | None:
         value = getattr(doc, name, None)
@@ -219,7 +240,7 @@ def _read_html_file(path: Path, default_id: str, origin: str) -> Article:
         source=meta("sitename"),
         author=meta("author"),
         date=meta("date"),
-        url=meta("url"),
+        url=meta("url") or url,
         language=lang.group(0).lower() if lang else None,
         origin=origin,
     )

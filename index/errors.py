@@ -35,3 +35,19 @@ class InvalidQuestion(RevueError):
 
 class IndexBusy(RevueError):
     """Another process is writing the index."""
+
+
+class NotAFeed(RevueError):
+    """A document given as a feed is not RSS or Atom."""
+
+
+class NotAnArticle(RevueError):
+    """A page or file holds no article text (binary, empty, or only navigation)."""
+
+
+class FetchFailed(RevueError):
+    """A URL could not be fetched (unreachable, refused, an HTTP error)."""
+
+
+class AlreadyInCorpus(RevueError):
+    """The article being added is already in the corpus directory."""

@@ -1,0 +1,207 @@
+"""``revue add``: one article (a web page or an HTML file) or a whole feed, saved into the corpus
+directory as front-matter Markdown. The library raises; the CLI words the errors."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from index.corpus import html_article, load_corpus
+from index.errors import AlreadyInCorpus, FetchFailed, NotAnArticle, RevueError
+from index.feeds import FEED_SUFFIXES, Feed, looks_like_feed, parse_feed
+from index.records import Article, Problem
+
+MAX_BYTES = 10 * 1024 * 1024
+TIMEOUT = 20.0
+USER_AGENT = "Revue/0.1 (news question answering; +https://github.com/revue-bot)"
+_TEXT_TYPES = ("text/html", "application/xhtml", "xml", "rss", "atom", "text/plain")
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A document's bytes, where they came from, and their declared media type."""
+
+    raw: bytes
+    origin: str  # the URL (after redirects) or the file path
+    content_type: str
+    is_url: bool
+
+
+@dataclass(frozen=True)
+class Added:
+    """An article written into the corpus directory."""
+
+    path: Path
+    article: Article
+
+
+@dataclass(frozen=True)
+class AddReport:
+    added: tuple[Added, ...]
+    problems: tuple[Problem, ...]
+
+
+def fetch(target: str) -> Fetched:
+    """The bytes of a URL (http/https) or a local file."""
+    if urlsplit(target).scheme in ("http", "https"):
+        request = urllib.request.Request(target, headers={"User-Agent": USER_AGENT})
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+                raw = response.read(MAX_BYTES + 1)
+                kind = response.headers.get_content_type()
+                final = response.geturl()
+        except urllib.error.HTTPError as exc:
+            raise FetchFailed(f"{target} returned HTTP {exc.code} {exc.reason}") from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise FetchFailed(f"cannot fetch {target}: {reason}") from None
+        if len(raw) > MAX_BYTES:
+            raise NotAnArticle(f"{target} is larger than {MAX_BYTES // 2**20} MB")
+        return Fetched(raw, final, kind, True)
+    path = Path(target)
+    if not path.is_file():
+        raise FetchFailed(f"{target} is neither an http(s) URL nor a readable file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FetchFailed(f"cannot read {target}: {exc.strerror}") from None
+    return Fetched(raw, str(path), "", False)
+
+
+def _is_binary(doc: Fetched) -> bool:
+    if doc.content_type and not any(t in doc.content_type for t in _TEXT_TYPES):
+        return True
+    return b"\x00" in doc.raw[:4096]
+
+
+def read_articles(
+    target: str, get: Callable[[str], Fetched] = fetch
+) -> tuple[list[Article], list[Problem]]:
+    """The article at ``target``, or every entry of the feed at ``target``."""
+    doc = get(target)
+    what = doc.content_type or Path(doc.origin).suffix or "unknown type"
+    if _is_binary(doc):
+        raise NotAnArticle(f"{target} is not an HTML page or a feed ({what})")
+    name = doc.origin.lower()
+    if looks_like_feed(doc.raw) or name.endswith(FEED_SUFFIXES) or "rss" in what or "atom" in what:
+        return _feed_articles(parse_feed(doc.raw, target), target, get)
+    if name.endswith((".md", ".markdown", ".txt")) and not doc.is_url:
+        loaded = load_corpus([Path(doc.origin)])
+        if loaded.problems:
+            raise NotAnArticle(f"{target}: {loaded.problems[0].reason}")
+        return list(loaded.articles), []
+    try:
+        article = html_article(doc.raw, "", target, url=doc.origin if doc.is_url else None)
+    except NotAnArticle as exc:
+        raise NotAnArticle(f"{target}: {exc}") from None
+    return [article], []
+
+
+def _feed_articles(
+    feed: Feed, target: str, get: Callable[[str], Fetched]
+) -> tuple[list[Article], list[Problem]]:
+    """Entries with their full text: from the feed when it carries it, else from the page."""
+    articles, problems = [], []
+    for n, entry in enumerate(feed.entries, 1):
+        name = entry.title or entry.link or f"entry {n}"
+        if entry.full_text and entry.article is not None:
+            articles.append(entry.article)
+            continue
+        try:
+            if not entry.link:
+                raise NotAnArticle("it has no link to the full article")
+            (page,), _ = read_articles(entry.link, get)
+            meta = entry.article or page
+            articles.append(
+                replace(
+                    page,
+                    title=page.title or meta.title,
+                    source=feed.title or page.source,
+                    date=meta.date or page.date,
+                    url=entry.link,
+                )
+            )
+        except (RevueError, ValueError) as exc:
+            if entry.article is not None:
+                articles.append(entry.article)
+                problems.append(
+                    Problem(f"{target}#{n}", f"{name!r}: kept the feed's summary ({exc})")
+                )
+            else:
+                problems.append(Problem(f"{target}#{n}", f"{name!r} skipped: {exc}"))
+    if not articles and not problems:
+        raise NotAnArticle(f"{target} is a feed with no entries")
+    return articles, problems
+
+
+def slug(text: str, limit: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    out = "-".join(words)[:limit].rstrip("-")
+    return out or "article"
+
+
+def markdown(article: Article) -> str:
+    """The article as Markdown with YAML front matter (what ``revue index`` reads)."""
+    meta = {
+        k: v
+        for k, v in (
+            ("title", article.title),
+            ("source", article.source),
+            ("author", article.author),
+            ("date", article.date),
+            ("url", article.url),
+            ("language", article.language),
+        )
+        if v
+    }
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{front}---\n\n{article.text}\n"
+
+
+def add(target: str, corpus_dir: Path, get: Callable[[str], Fetched] = fetch) -> AddReport:
+    """Save the article or feed at ``target`` into ``corpus_dir``; existing files are kept."""
+    articles, problems = read_articles(target, get)
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    known = _known_urls(corpus_dir)
+    added = []
+    for article in articles:
+        where = known.get(article.url or "")
+        if where is not None:
+            if len(articles) == 1:
+                raise AlreadyInCorpus(f"{article.url} is already in the corpus as {where}")
+            problems.append(Problem(article.url or target, f"already in the corpus as {where}"))
+            continue
+        path = _free_path(corpus_dir, article)
+        tmp = path.with_name(f".{path.name}.tmp")  # dot files are not read as corpus
+        tmp.write_text(markdown(article), encoding="utf-8")
+        tmp.replace(path)
+        if article.url:
+            known[article.url] = str(path)
+        added.append(Added(path, article))
+    return AddReport(tuple(added), tuple(problems))
+
+
+def _known_urls(corpus_dir: Path) -> dict[str, str]:
+    loaded = load_corpus([corpus_dir])
+    return {a.url: a.origin for a in loaded.articles if a.url}
+
+
+def _free_path(corpus_dir: Path, article: Article) -> Path:
+    base = slug(article.title or urlsplit(article.url or "").path or article.text[:60])
+    if article.date:
+        base = f"{article.date[:10]}-{base}"
+    path = corpus_dir / f"{base}.md"
+    n = 2
+    while path.exists():
+        path = corpus_dir / f"{base}-{n}.md"
+        n += 1
+    return path
