@@ -319,8 +319,8 @@ def test_a_gateway_drop_is_resumed_and_the_missed_question_answered(seed_engine)
     run(scenario())
 
 
-def test_reindex_by_an_admin_reports_progress_then_the_new_article_is_answerable(
-    make_engine, tmp_path: Path
+def test_reindex_reports_progress_answers_meanwhile_then_the_new_article_is_answerable(
+    make_engine, tmp_path: Path, monkeypatch
 ):
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
@@ -342,20 +342,40 @@ def test_reindex_by_an_admin_reports_progress_then_the_new_article_is_answerable
             )
             + "\n",
         )
+    # Hold the reindex after its first staged batch until the questions below are answered, so
+    # that they are asked while it runs, whatever the speed of the machine.
+    from index import indexer, store
+
+    monkeypatch.setattr(indexer, "STAGE_CHUNKS", 8)
+    reached, release = threading.Event(), threading.Event()
+    real_stage = store.Store.stage
+
+    def held_stage(self, items):
+        real_stage(self, items)
+        reached.set()
+        release.wait(120)
+
+    monkeypatch.setattr(store.Store, "stage", held_stage)
 
     async def scenario() -> None:
         fake = FakeDiscord()
         async with fake, running_bot(engine, fake, corpus=[corpus], progress_interval=0.05):
             await fake.slash("reindex", author=ALICE, permissions=MANAGE_GUILD)
             await fake.slash("reindex", author=ALICE, permissions=MANAGE_GUILD)
-            edits = await fake.wait_for("PATCH", ORIGINAL)
+            assert await asyncio.to_thread(reached.wait, 120)
+            await fake.send_message(f"<@{BOT_ID}> Why did OpenAI pause advertising?", author=BOB)
+            (during_old,) = await fake.wait_for("POST", MESSAGES)
+            await fake.send_message(f"<@{BOT_ID}> Combien a coûté le tram T10 ?", author=BOB)
+            during_new = (await fake.wait_for("POST", MESSAGES, count=2))[-1]
+            running = fake.sent("PATCH", ORIGINAL)[-1].json.get("content", "")
+            release.set()
             for _ in range(600):
                 if "Reindex done" in fake.sent("PATCH", ORIGINAL)[-1].json.get("content", ""):
                     break
                 await asyncio.sleep(0.1)
             edits = fake.sent("PATCH", ORIGINAL)
             await fake.send_message(f"<@{BOT_ID}> Combien a coûté le tram T10 ?", author=BOB)
-            (reply,) = await fake.wait_for("POST", MESSAGES)
+            after = (await fake.wait_for("POST", MESSAGES, count=3))[-1]
         callbacks = sorted(
             fake.sent("POST", CALLBACK), key=lambda r: r.json["data"].get("flags", 0)
         )
@@ -363,11 +383,15 @@ def test_reindex_by_an_admin_reports_progress_then_the_new_article_is_answerable
         assert status.json["type"] == 4 and status.json["data"]["content"].startswith("Reindexing")
         assert refusal.json["data"]["flags"] & 64
         assert "already running" in refusal.json["data"]["content"]
+        # While the reindex ran: the old index answered, the new article was not yet visible.
+        assert running.startswith("Reindexing: ")
+        assert INSTITUT_TITLE in field_text(during_old.json)
+        assert "260 millions" not in field_text(during_new.json)
         assert any(e.json["content"].startswith("Reindexing: ") for e in edits[:-1])
         assert edits[-1].json["content"].startswith("Reindex done: 43 articles")
         assert "41 added" in edits[-1].json["content"]
-        assert "Le tram T10 ouvre" in field_text(reply.json)
-        assert "260 millions" in field_text(reply.json)
+        assert "Le tram T10 ouvre" in field_text(after.json)
+        assert "260 millions" in field_text(after.json)
 
     run(scenario())
 

@@ -19,7 +19,12 @@ from index.errors import RevueError
 log = logging.getLogger(__name__)
 
 TOKEN_LIFETIME = 14 * 60  # interaction tokens expire after 15 minutes; then edit via the channel
-STAGES = {"parse": "reading the corpus", "embed": "embedding passages", "write": "writing"}
+STAGES = {
+    "parse": "reading the corpus",
+    "chunk": "splitting articles into passages",
+    "embed": "embedding passages",
+    "write": "writing the new index",
+}
 
 
 def is_admin(interaction: discord.Interaction) -> bool:
