@@ -60,7 +60,9 @@ class Revue:
         corpus = load_corpus(corpus_paths)
         if progress:
             progress("parse", len(corpus.articles), len(corpus.articles))
-        return run_index(self.data_dir, corpus, self.embedder, progress)
+        return run_index(
+            self.data_dir, corpus, self.embedder, progress, self.settings.exact_search_up_to
+        )
 
     def is_indexed(self) -> bool:
         return (self.data_dir / DB_NAME).exists()
@@ -107,7 +109,7 @@ class Revue:
         except IndexDamaged as exc:
             # Derived data: rebuild it from the vectors kept in SQLite (no re-embedding).
             log.warning("vector index unusable (%s); rebuilding it from the database", exc)
-            vi = VectorIndex.build(dim, store.iter_vectors())
+            vi = VectorIndex.build(dim, store.iter_vectors(), self.settings.exact_search_up_to)
             try:
                 with writer_lock(self.data_dir):
                     if int(store.meta().get("generation") or 0) == generation:

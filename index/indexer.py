@@ -23,7 +23,7 @@ from index.chunking import Chunker
 from index.errors import IndexBusy
 from index.records import Article, Chunk, CorpusLoad, IndexSummary
 from index.store import NewArticle, Store
-from index.vectors import VectorIndex
+from index.vectors import EXACT_UP_TO, VectorIndex, kind_for
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -66,9 +66,11 @@ def writer_lock(data_dir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def write_vectors(store: Store, data_dir: Path, generation: int) -> VectorIndex:
+def write_vectors(
+    store: Store, data_dir: Path, generation: int, exact_up_to: int = EXACT_UP_TO
+) -> VectorIndex:
     """Build the FAISS file of ``generation`` from the vectors in SQLite."""
-    vi = VectorIndex.build(store.dim, store.iter_vectors())
+    vi = VectorIndex.build(store.dim, store.iter_vectors(), exact_up_to)
     vi.save(vectors_path(data_dir, generation))
     return vi
 
@@ -92,12 +94,13 @@ def run_index(
     corpus: CorpusLoad,
     encoder: PassageEncoder,
     progress: Progress | None = None,
+    exact_up_to: int = EXACT_UP_TO,
 ) -> IndexSummary:
     started = time.perf_counter()
     with writer_lock(data_dir):
         store = Store(data_dir / DB_NAME)
         try:
-            return _run(store, data_dir, corpus, encoder, progress, started)
+            return _run(store, data_dir, corpus, encoder, progress, started, exact_up_to)
         finally:
             store.close()
 
@@ -109,6 +112,7 @@ def _run(
     encoder: PassageEncoder,
     progress: Progress | None,
     started: float,
+    exact_up_to: int,
 ) -> IndexSummary:
     """Stage, then swap in.
 
@@ -136,9 +140,16 @@ def _run(
     generation = int(store.get_meta("generation") or 0)
     todo = added + changed
 
-    if not (todo or removed or rebuilt or previous is None):
-        if not vectors_path(data_dir, generation).exists():
-            write_vectors(store, data_dir, generation)
+    known = store.signatures()
+    # Articles indexed before wire grouping existed get their signature now.
+    todo_ids = {a.id for a in todo}
+    unsigned = [a for a in corpus.articles if a.id not in known and a.id not in todo_ids]
+    if not (todo or removed or rebuilt or unsigned or previous is None):
+        kind = store.get_meta("vector_kind") or "exact"
+        wanted_kind = kind_for(store.counts()[1], exact_up_to)
+        if not vectors_path(data_dir, generation).exists() or kind != wanted_kind:
+            vi = write_vectors(store, data_dir, generation, exact_up_to)
+            store.set_meta({"vector_kind": vi.kind})
         return _summary(store, corpus, added, changed, removed, unchanged, 0, 0, started, rebuilt)
 
     store.drop_staged(keep={a.id: a.content_hash for a in todo})
@@ -149,10 +160,8 @@ def _run(
 
     if progress:
         progress("write", 0, 3)
-    signatures = wire.signatures_for(todo)
-    all_signatures = {
-        a: s for a, s in store.signatures().items() if a in wanted and a not in signatures
-    }
+    signatures = wire.signatures_for([*todo, *unsigned])
+    all_signatures = {a: s for a, s in known.items() if a in wanted and a not in signatures}
     all_signatures.update(signatures)
     order = {k: v for k, v in store.publication_order().items() if k in wanted}
     order.update({a.id: wire.sort_key(a) for a in todo})
@@ -167,6 +176,7 @@ def _run(
     vi = VectorIndex.build(
         encoder.dim,
         itertools.chain(store.iter_vectors(exclude=dropped), store.iter_staged(first_id)),
+        exact_up_to,
     )
     vi.save(vectors_path(data_dir, generation + 1))
     if progress:
@@ -184,6 +194,7 @@ def _run(
             "generation": str(generation + 1),
             "chunk_id_high": str(first_id + new_total - 1),
             "chunk_count": str(vi.size),
+            "vector_kind": vi.kind,
         },
     )
     drop_old_vectors(data_dir, generation + 1)

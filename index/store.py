@@ -233,6 +233,7 @@ class Store:
 
         ``articles`` (new or changed) replace their previous rows, ``removed`` ones are deleted,
         and every staged chunk becomes a live chunk numbered from ``first_id`` in staging order.
+        ``signatures`` and ``groups`` set those columns of the articles they name.
         """
         with self.db.atomic():
             for article_id in [*removed, *(a.id for a in articles)]:
@@ -251,7 +252,6 @@ class Store:
                         "text": a.text,
                         "content_hash": a.content_hash,
                         "origin": a.origin,
-                        "signature": signatures.get(a.id),
                     }
                     for a in articles
                 ),
@@ -264,6 +264,10 @@ class Store:
                 [first_id],
             )
             self.db.execute("delete from staged_chunks")
+            self.db.conn.executemany(
+                "update articles set signature = ? where id = ?",
+                [(sig, a) for a, sig in signatures.items()],
+            )
             self.db.conn.executemany(
                 "update articles set group_id = ? where id = ?",
                 [(g, a) for a, g in groups.items()],

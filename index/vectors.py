@@ -10,28 +10,62 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
 
 from index.errors import IndexDamaged
 
+# Exact search up to this many chunks; above it, HNSW. Chosen by measurement (bench/ann.py):
+# see docs/benchmarks.md for the latency and recall@10 figures behind it.
+EXACT_UP_TO = 250_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+
+
+def kind_for(size: int, exact_up_to: int = EXACT_UP_TO) -> str:
+    """``exact`` (flat inner product) or ``hnsw`` for an index of ``size`` vectors."""
+    return "exact" if size <= exact_up_to else "hnsw"
+
 
 class VectorIndex:
-    """Exact inner-product search over L2-normalized vectors (cosine similarity)."""
+    """Inner-product search over L2-normalized vectors (cosine similarity); exact up to
+    ``EXACT_UP_TO`` vectors, HNSW above."""
 
     def __init__(self, dim: int, index: faiss.Index | None = None):
         self.dim = dim
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.kind = _kind(self._index)
+        if self.kind == "hnsw":
+            _inner(self._index).hnsw.efSearch = HNSW_EF_SEARCH
 
     @classmethod
-    def build(cls, dim: int, batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> VectorIndex:
-        vi = cls(dim)
+    def build(
+        cls,
+        dim: int,
+        batches: Iterable[tuple[np.ndarray, np.ndarray]],
+        exact_up_to: int = EXACT_UP_TO,
+    ) -> VectorIndex:
+        all_ids, all_vecs = [], []
         for ids, vecs in batches:
             if vecs.shape[1] != dim:
                 raise IndexDamaged(f"stored vectors have dimension {vecs.shape[1]}, expected {dim}")
-            vi._index.add_with_ids(np.ascontiguousarray(vecs, dtype=np.float32), ids)
-        return vi
+            all_ids.append(ids)
+            all_vecs.append(np.ascontiguousarray(vecs, dtype=np.float32))
+        ids = np.concatenate(all_ids) if all_ids else np.zeros(0, dtype=np.int64)
+        vecs = np.vstack(all_vecs) if all_vecs else np.zeros((0, dim), dtype=np.float32)
+        inner: Any
+        if kind_for(len(ids), exact_up_to) == "exact":
+            inner = faiss.IndexFlatIP(dim)
+        else:
+            inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index = faiss.IndexIDMap2(inner)
+        if len(ids):
+            index.add_with_ids(vecs, ids)
+        return cls(dim, index)
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:
@@ -59,3 +93,16 @@ class VectorIndex:
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         scores, ids = self._index.search(q, min(k, self.size))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def search_many(self, queries: np.ndarray, k: int) -> np.ndarray:
+        """Chunk ids of the ``k`` nearest vectors for each row of ``queries`` (-1 pads)."""
+        q = np.ascontiguousarray(queries, dtype=np.float32)
+        return self._index.search(q, min(k, max(self.size, 1)))[1]
+
+
+def _inner(index: faiss.Index) -> Any:
+    return faiss.downcast_index(index.index) if hasattr(index, "index") else index
+
+
+def _kind(index: faiss.Index) -> str:
+    return "hnsw" if isinstance(_inner(index), faiss.IndexHNSW) else "exact"

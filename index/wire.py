@@ -29,11 +29,11 @@ MIN_WORDS = 40  # shorter texts (briefs, captions) share too little to tell a co
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def signature(text: str) -> bytes | None:
-    """The MinHash signature of ``text`` as bytes; None when it is too short to compare."""
+def signature(text: str) -> bytes:
+    """The MinHash signature of ``text`` as bytes; empty when it is too short to compare."""
     words = _WORD.findall(fold(text))
     if len(words) < MIN_WORDS:
-        return None
+        return b""
     shingles = {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - 4)}
     m = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
     m.update_batch(list(shingles))
@@ -52,6 +52,7 @@ def group(signatures: Mapping[str, bytes], order: Mapping[str, tuple[str, str]])
     """
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     hashes = {}
+    signatures = {a: s for a, s in signatures.items() if s}
     for article_id, sig in signatures.items():
         m = MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(sig, np.uint32), scheme=SCHEME)
         hashes[article_id] = m
@@ -90,9 +91,5 @@ def sort_key(article: Article) -> tuple[str, str]:
 
 
 def signatures_for(articles: Iterable[Article]) -> dict[str, bytes]:
-    out = {}
-    for a in articles:
-        sig = signature(a.text)
-        if sig is not None:
-            out[a.id] = sig
-    return out
+    """Article id -> signature (empty for texts too short to compare)."""
+    return {a.id: signature(a.text) for a in articles}

@@ -138,3 +138,23 @@ def test_near_identical_chunks_are_returned_once(make_engine, tmp_path):
     assert [h.article_id for h in hits].count("ouest") + [h.article_id for h in hits].count(
         "sud"
     ) == 1
+
+
+def test_above_the_exact_search_size_an_hnsw_index_is_written_and_used(make_engine, tmp_path):
+    engine = make_engine()
+    engine.settings = engine.settings.model_copy(update={"exact_search_up_to": 3})
+    summary = engine.index([CORPUS])
+    assert summary.chunks_total > 3
+    retriever = engine.retriever()
+    assert retriever.vectors.kind == "hnsw"
+    hits = engine.search("Who is Nick Turley?", k=3, mode="dense")
+    assert any("Nick Turley" in h.text for h in hits)
+
+    # Back under the limit (a larger setting): the next run rewrites an exact index, no embedding.
+    reader = make_engine(engine.data_dir)
+    summary = reader.index([CORPUS])
+    assert summary.chunks_embedded == 0
+    assert reader.retriever().vectors.kind == "exact"
+    assert [h.chunk_id for h in reader.search("Who is Nick Turley?", k=3, mode="dense")] == [
+        h.chunk_id for h in hits
+    ]
