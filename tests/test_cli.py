@@ -89,6 +89,7 @@ def test_index_then_ask_end_to_end(tmp_path):
             "start",
             "end",
             "score",
+            "also_in",  # wire copies of the cited article (issue 4)
         }
 
 
@@ -131,4 +132,4 @@ def test_sources(seed_engine):
     rows = [json.loads(x) for x in invoke(seed_engine, "sources", "--json").stdout.splitlines()]
     assert {r["source"] for r in rows} == {"AFP", "Institut des Arts Numériques"}
     assert all(r["chunks"] > 0 for r in rows)
-    assert set(rows[0]) == {"id", "title", "source", "date", "url", "chunks"}
+    assert set(rows[0]) == {"id", "title", "source", "date", "url", "chunks", "copies"}
