@@ -34,6 +34,7 @@ typecheck: install
 	$(BIN)/mypy
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run_all.py
 
 calibrate: install
