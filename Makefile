@@ -33,9 +33,12 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# SCALE=DIR adds query figures at that size (a Revue data dir of the 36k articles, see docs/benchmarks.md)
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/compare.py $(if $(SCALE),--scale $(SCALE))
+	$(BIN)/python bench/wire.py
 
 calibrate: install
 	$(BIN)/python bench/calibrate.py

@@ -8,7 +8,7 @@ and ``_migrations``. FAISS ids are ``chunks.id`` (the rowid).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
@@ -19,6 +19,7 @@ import sqlite_utils
 
 from index.errors import IndexDamaged
 from index.records import Article, ArticleInfo, Chunk, Copy
+from index.schema import MIGRATIONS
 
 
 @dataclass(frozen=True)
@@ -35,76 +36,6 @@ class NewArticle:
     article: Article
     chunks: tuple[Chunk, ...]
     vectors: np.ndarray
-
-
-def _m001_initial(db: sqlite_utils.Database) -> None:
-    db["articles"].create(  # type: ignore[union-attr]
-        {
-            "rowid": int,
-            "id": str,
-            "title": str,
-            "source": str,
-            "author": str,
-            "date": str,
-            "url": str,
-            "language": str,
-            "text": str,
-            "content_hash": str,
-            "origin": str,
-        },
-        pk="rowid",
-        not_null={"id", "text", "content_hash"},
-    )
-    db["articles"].create_index(["id"], unique=True)  # type: ignore[union-attr]
-    db["chunks"].create(  # type: ignore[union-attr]
-        {
-            "id": int,
-            "article_id": str,
-            "ordinal": int,
-            "start": int,
-            "end": int,
-            "text": str,
-            "vector": bytes,
-        },
-        pk="id",
-        not_null={"article_id", "start", "end", "text", "vector"},
-    )
-    db["chunks"].create_index(["article_id"])  # type: ignore[union-attr]
-    db["chunks"].enable_fts(  # type: ignore[union-attr]
-        ["text"], fts_version="FTS5", tokenize="unicode61 remove_diacritics 2", create_triggers=True
-    )
-    db["meta"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
-
-
-def _m002_staging_and_groups(db: sqlite_utils.Database) -> None:
-    # Chunks embedded by an unfinished run, kept so that the next run need not embed them again.
-    db["staged_chunks"].create(  # type: ignore[union-attr]
-        {
-            "rowid": int,
-            "article_id": str,
-            "content_hash": str,
-            "ordinal": int,
-            "start": int,
-            "end": int,
-            "text": str,
-            "vector": bytes,
-        },
-        pk="rowid",
-        not_null={"article_id", "content_hash", "start", "end", "text", "vector"},
-    )
-    db["staged_chunks"].create_index(["article_id"])  # type: ignore[union-attr]
-    # Wire copies: articles with the same group_id are one dispatch run by several outlets.
-    db["articles"].add_column("group_id", str)  # type: ignore[union-attr]
-    db["articles"].add_column("signature", bytes)  # type: ignore[union-attr]
-    db["articles"].create_index(["group_id"])  # type: ignore[union-attr]
-    high = db.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
-    db["meta"].upsert({"key": "chunk_id_high", "value": str(high)}, pk="key")  # type: ignore[union-attr]
-
-
-MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
-    ("001_initial", _m001_initial),
-    ("002_staging_and_groups", _m002_staging_and_groups),
-)
 
 
 class Store:

@@ -105,18 +105,38 @@ def test_missing_index_is_reported(make_engine):
         make_engine().ask("Who is Nick Turley?")
 
 
-def test_missing_vector_file_is_rebuilt_from_sqlite(make_engine, embedder):
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong count", "missing"])
+def test_a_damaged_vector_file_is_detected_and_rebuilt_from_sqlite(
+    damage, make_engine, embedder, tmp_path, caplog
+):
     engine = make_engine()
     engine.index([CORPUS])
     data = engine.data_dir
-    path = next(data.glob("vectors-*.faiss"))
-    path.write_bytes(b"not a faiss index")
+    path = vectors_path(data, 1)
+    if damage == "garbage":
+        path.write_bytes(b"not a faiss index")
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "wrong count":  # a valid FAISS file, but of another index
+        other = make_engine(tmp_path / "other")
+        write(tmp_path / "one.md", "---\ntitle: Un\n---\nLe maire a inauguré la médiathèque.\n")
+        other.index([tmp_path / "one.md"])
+        path.write_bytes(vectors_path(other.data_dir, 1).read_bytes())
+    else:
+        path.unlink()
     fresh = make_engine(data)
     fresh._embedder = spy = Spy(embedder)
-    hits = fresh.search("Who is Nick Turley?", k=3)
+    with caplog.at_level("WARNING", logger="revue"):
+        hits = fresh.search("Who is Nick Turley?", k=3)
     assert any("Nick Turley" in h.text for h in hits)
+    assert "rebuilding it from the database" in caplog.text
     assert spy.embedded == []  # rebuilt from the vectors kept in SQLite, nothing re-embedded
-    assert vectors_path(data, 1).stat().st_size > 1000
+    assert fresh.retriever().vectors.size == fresh.retriever().store.counts()[1]
+    caplog.clear()
+    again = make_engine(data)  # the rebuilt file was saved: no second warning
+    with caplog.at_level("WARNING", logger="revue"):
+        again.search("Who is Nick Turley?", k=3)
+    assert "rebuilding" not in caplog.text
 
 
 def test_near_identical_chunks_are_returned_once(make_engine, tmp_path):
