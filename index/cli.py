@@ -76,8 +76,8 @@ class Bars:
         bar = self.bars.get(stage)
         if bar is None:
             unit = {"embed": "chunk", "write": "step"}.get(stage, "article")
-            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit=unit, leave=False)
-        bar.total = total
+            bar = self.bars[stage] = tqdm(total=total or None, desc=stage, unit=unit, leave=False)
+        bar.total = total or None  # 0: not known yet (articles still being read)
         bar.update(done - bar.n)
 
     def close(self) -> None:

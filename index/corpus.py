@@ -8,7 +8,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +36,18 @@ class _Skip(Exception):
     """An input that is reported as a Problem instead of loaded."""
 
 
-def load_corpus(paths: Sequence[Path]) -> CorpusLoad:
-    """Load every article under ``paths`` (directories walked recursively, or single files)."""
-    loader = _Loader()
+def load_corpus(paths: Sequence[Path], progress: Callable[[int], None] | None = None) -> CorpusLoad:
+    """Load every article under ``paths`` (directories walked recursively, or single files);
+    ``progress`` is told the number of articles read so far, now and then."""
+    loader = _Loader(progress)
     for path in paths:
         loader.add_path(Path(path))
     return CorpusLoad(articles=tuple(loader.articles), problems=tuple(loader.problems))
 
 
 class _Loader:
-    def __init__(self) -> None:
+    def __init__(self, progress: Callable[[int], None] | None = None) -> None:
+        self.progress = progress
         self.articles: list[Article] = []
         self.problems: list[Problem] = []
         self._origins: dict[str, str] = {}  # article id -> origin of its first occurrence
@@ -159,6 +161,8 @@ class _Loader:
             raise DuplicateArticleId(article.id, first, article.origin)
         self._origins[article.id] = article.origin
         self.articles.append(article)
+        if self.progress is not None and len(self.articles) % 500 == 0:
+            self.progress(len(self.articles))
 
     def _problem(self, origin: str, reason: str) -> None:
         self.problems.append(Problem(origin=origin, reason=reason))

@@ -57,7 +57,9 @@ class Revue:
 
     # -- writing ----------------------------------------------------------------------------
     def index(self, corpus_paths: Sequence[Path], progress: Progress | None = None) -> IndexSummary:
-        corpus = load_corpus(corpus_paths)
+        corpus = load_corpus(
+            corpus_paths, (lambda n: progress("parse", n, 0)) if progress else None
+        )
         if progress:
             progress("parse", len(corpus.articles), len(corpus.articles))
         return run_index(

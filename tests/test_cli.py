@@ -133,3 +133,51 @@ def test_sources(seed_engine):
     assert {r["source"] for r in rows} == {"AFP", "Institut des Arts Numériques"}
     assert all(r["chunks"] > 0 for r in rows)
     assert set(rows[0]) == {"id", "title", "source", "date", "url", "chunks", "copies"}
+
+
+def test_index_shows_progress_bars_on_a_terminal_and_nothing_otherwise(tmp_path):
+    """stderr on a pseudo-terminal gets tqdm bars for each stage; the summary line is stdout."""
+    import fcntl
+    import struct
+    import termios
+    import threading
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # 120 columns
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    env = {**os.environ, "REVUE_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "index.cli", "index", "--corpus", str(CORPUS)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+        timeout=300,
+    )
+    os.close(slave)
+    reader.join(10)
+    os.close(master)
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert done.returncode == 0
+    for stage in ("parse", "chunk", "embed", "write"):
+        assert stage in shown, shown
+    assert "chunk/s" in shown or "it/s" in shown or "%" in shown
+    (line,) = done.stdout.splitlines()
+    assert "2 added" in line and "groups of wire copies" in line and line.endswith(" s")
+
+    quiet = run("index", "--corpus", str(CORPUS), data_dir=tmp_path / "quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""  # not a terminal: no bars

@@ -124,7 +124,7 @@ class Reindex(commands.Cog):
 
 def progress_line(stage: str, done: int, total: int) -> str:
     what = STAGES.get(stage, stage)
-    return f"Reindexing: {what} ({done}/{total})…"
+    return f"Reindexing: {what} ({done}/{total})…" if total else f"Reindexing: {what} ({done})…"
 
 
 def user_message_or_text(exc: RevueError) -> str:
