@@ -10,8 +10,9 @@ from typing import Any
 
 import click
 
-from index.cli import cli, corpus_option, do_index, fail
+from index.cli import cli, corpus_option, do_index
 from index.cli import run_cmd as prompt_cmd
+from index.cli_output import fail
 
 log = logging.getLogger("bot")
 

@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot.client import RevueBot
 from bot.errors import NotAdmin, user_message
 from bot.render import NO_PINGS
-from index.cli import summary_line
+from index.cli_output import summary_line
 from index.errors import RevueError
 
 log = logging.getLogger(__name__)
