@@ -80,7 +80,14 @@ class Revue:
             raise IndexMissing(f"no index in {self.data_dir}: run `revue index` first")
         with self._lock:
             if self._store is None:
-                self._store = Store(db, readonly=True)
+                store = Store(db, readonly=True)
+                if not store.is_current():
+                    # An index written by an older Revue: bring its schema up to date once.
+                    store.close()
+                    with writer_lock(self.data_dir):
+                        Store(db).close()
+                    store = Store(db, readonly=True)
+                self._store = store
             meta = self._store.meta()  # one snapshot: generation and counts agree
             generation = int(meta.get("generation") or 0)
             if generation == 0:

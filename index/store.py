@@ -75,6 +75,10 @@ class Store:
     def schema_version(self) -> int:
         return len(list(self.db["_migrations"].rows))
 
+    def is_current(self) -> bool:
+        """Whether every migration has been applied (a read-only store cannot apply them)."""
+        return self.schema_version == len(MIGRATIONS)
+
     # -- metadata ---------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         rows = list(self.db.query("select value from meta where key = ?", [key]))

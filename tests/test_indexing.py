@@ -178,3 +178,25 @@ def test_above_the_exact_search_size_an_hnsw_index_is_written_and_used(make_engi
     assert [h.chunk_id for h in reader.search("Who is Nick Turley?", k=3, mode="dense")] == [
         h.chunk_id for h in hits
     ]
+
+
+def test_an_index_written_before_a_schema_migration_is_upgraded_when_read(make_engine, embedder):
+    import sqlite3
+
+    engine = make_engine()
+    engine.index([CORPUS])
+    engine.close()
+    db = sqlite3.connect(engine.data_dir / "revue.db")
+    with db:  # back to the schema of migration 001, as an older Revue wrote it
+        db.execute("delete from _migrations where name = '002_staging_and_groups'")
+        db.execute("drop index idx_articles_group_id")
+        db.execute("alter table articles drop column group_id")
+        db.execute("alter table articles drop column signature")
+        db.execute("drop table staged_chunks")
+    db.close()
+    reader = make_engine(engine.data_dir)
+    answer = reader.ask("Why did OpenAI pause advertising?")
+    assert not answer.abstained and answer.citations
+    assert reader.retriever().store.is_current()
+    summary = reader.index([CORPUS])  # signatures are backfilled; nothing is re-embedded
+    assert summary.chunks_embedded == 0 and summary.unchanged == 2
