@@ -199,7 +199,11 @@ def bench_query(qs: list[str], revue_dir: Path, peer_dir: Path, scale: Path | No
 
     emb = embeddings()
     out = {}
-    sizes = [("index", revue_dir, Peer.load(peer_dir, emb))]
+    sizes = []
+    if (revue_dir / "revue.db").exists() and peer_dir.exists():
+        sizes.append(("index", revue_dir, Peer.load(peer_dir, emb)))
+    else:
+        log("query: no indexes from the index step yet; measuring --scale only")
     if scale is not None:
         sizes.append(("scale", scale, None))
     for label, data, peer in sizes:
