@@ -150,7 +150,7 @@ def _run(
         if not vectors_path(data_dir, generation).exists() or kind != wanted_kind:
             vi = write_vectors(store, data_dir, generation, exact_up_to)
             store.set_meta({"vector_kind": vi.kind})
-        return _summary(store, corpus, added, changed, removed, unchanged, 0, 0, started, rebuilt)
+        return _summary(store, corpus, added, changed, removed, unchanged, 0, started, rebuilt)
 
     store.drop_staged(keep={a.id: a.content_hash for a in todo})
     store.set_meta({"staged_model": encoder.fingerprint})
@@ -208,7 +208,6 @@ def _run(
         removed,
         unchanged,
         embedded,
-        len(set(grouped.values())),
         started,
         rebuilt,
     )
@@ -222,7 +221,6 @@ def _summary(
     removed: list[str],
     unchanged: int,
     embedded: int,
-    groups: int,
     started: float,
     rebuilt: bool,
 ) -> IndexSummary:
@@ -238,7 +236,7 @@ def _summary(
         seconds=time.perf_counter() - started,
         rebuilt=rebuilt,
         problems=corpus.problems,
-        wire_groups=groups,
+        wire_groups=store.group_count(),
     )
 
 

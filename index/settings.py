@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=1000, ge=10)
     batch_size: int = Field(default=16, ge=1)
     exact_search_up_to: int = Field(
-        default=250_000,
+        default=100_000,
         ge=0,
         description="chunks up to which FAISS search is exact; above it, an HNSW index",
     )

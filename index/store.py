@@ -334,6 +334,13 @@ class Store:
             if not r["group_id"] or r["group_id"] == r["id"]
         ]
 
+    def group_count(self) -> int:
+        """How many groups of wire copies the index holds."""
+        row = self.db.execute(
+            "select count(distinct group_id) from articles where group_id is not null"
+        ).fetchone()
+        return int(row[0])
+
     def groups_of(self, article_ids: Iterable[str]) -> dict[str, str]:
         """Article id -> group for those of ``article_ids`` that have wire copies."""
         ids = list(article_ids)

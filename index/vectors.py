@@ -19,10 +19,10 @@ from index.errors import IndexDamaged
 
 # Exact search up to this many chunks; above it, HNSW. Chosen by measurement (bench/ann.py):
 # see docs/benchmarks.md for the latency and recall@10 figures behind it.
-EXACT_UP_TO = 250_000
+EXACT_UP_TO = 100_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
-HNSW_EF_SEARCH = 128
+HNSW_EF_SEARCH = 256
 
 
 def kind_for(size: int, exact_up_to: int = EXACT_UP_TO) -> str:
