@@ -50,7 +50,7 @@ def summary_line(s: IndexSummary) -> str:
         f"{s.added} added, {s.changed} changed, {s.removed} removed, {s.unchanged} unchanged",
         f"{s.chunks_embedded} chunks embedded",
         f"{len(s.problems)} skipped",
-        f"{s.wire_groups} groups of wire copies",
+        f"{s.wire_groups} group{'' if s.wire_groups == 1 else 's'} of wire copies",
     ]
     lead = "Rebuilt for a new embedding model: " if s.rebuilt else ""
     return f"{lead}{'; '.join(parts)} in {s.seconds:.1f} s"
