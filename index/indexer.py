@@ -140,10 +140,10 @@ def _run(
     generation = int(store.get_meta("generation") or 0)
     todo = added + changed
 
-    known = store.signatures()
     # Articles indexed before wire grouping existed get their signature now.
+    signed = store.signed_ids()
     todo_ids = {a.id for a in todo}
-    unsigned = [a for a in corpus.articles if a.id not in known and a.id not in todo_ids]
+    unsigned = [a for a in corpus.articles if a.id not in signed and a.id not in todo_ids]
     if not (todo or removed or rebuilt or unsigned or previous is None):
         kind = store.get_meta("vector_kind") or "exact"
         wanted_kind = kind_for(store.counts()[1], exact_up_to)
@@ -161,7 +161,9 @@ def _run(
     if progress:
         progress("write", 0, 3)
     signatures = wire.signatures_for([*todo, *unsigned])
-    all_signatures = {a: s for a, s in known.items() if a in wanted and a not in signatures}
+    all_signatures = {
+        a: s for a, s in store.signatures().items() if a in wanted and a not in signatures
+    }
     all_signatures.update(signatures)
     order = {k: v for k, v in store.publication_order().items() if k in wanted}
     order.update({a.id: wire.sort_key(a) for a in todo})

@@ -80,6 +80,11 @@ class Hit:
     dense_rank: int | None = None
 
 
+def publication_key(date: str | None, article_id: str) -> tuple[str, str]:
+    """Earliest first, undated last: the order in which copies of a dispatch appeared."""
+    return (date or "9999", article_id)
+
+
 @dataclass(frozen=True)
 class Copy:
     """Another run of the same wire dispatch (a near-identical article elsewhere)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -18,7 +17,7 @@ import numpy as np
 import sqlite_utils
 
 from index.errors import IndexDamaged
-from index.records import Article, ArticleInfo, Chunk, Copy
+from index.records import Article, ArticleInfo, Chunk, Copy, publication_key
 from index.schema import MIGRATIONS
 
 
@@ -221,7 +220,12 @@ class Store:
     def publication_order(self) -> dict[str, tuple[str, str]]:
         """Article id -> (date, id), the order in which copies of a dispatch appeared."""
         rows = self.db.execute("select id, date from articles")
-        return {r[0]: (r[1] or "9999", r[0]) for r in rows}
+        return {r[0]: publication_key(r[1], r[0]) for r in rows}
+
+    def signed_ids(self) -> set[str]:
+        """Articles that have a wire signature (possibly empty: too short to compare)."""
+        rows = self.db.execute("select id from articles where signature is not null")
+        return {r[0] for r in rows}
 
     def signatures(self) -> dict[str, bytes]:
         rows = self.db.execute("select id, signature from articles where signature is not null")
@@ -327,7 +331,9 @@ class Store:
                 url=r["url"],
                 chunks=r["chunks"],
                 copies=tuple(
-                    sorted(copies.get(r["id"], ()), key=lambda c: (c.date or "9999", c.article_id))
+                    sorted(
+                        copies.get(r["id"], ()), key=lambda c: publication_key(c.date, c.article_id)
+                    )
                 ),
             )
             for r in rows
@@ -375,15 +381,6 @@ class Store:
 
 def _copy(row: dict) -> Copy:
     return Copy(row["id"], row["source"], row["date"], row["url"], row["title"])
-
-
-@contextmanager
-def opened(path: Path, readonly: bool = False) -> Iterator[Store]:
-    store = Store(path, readonly=readonly)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _now() -> str:

@@ -94,11 +94,6 @@ class VectorIndex:
         scores, ids = self._index.search(q, min(k, self.size))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
-    def search_many(self, queries: np.ndarray, k: int) -> np.ndarray:
-        """Chunk ids of the ``k`` nearest vectors for each row of ``queries`` (-1 pads)."""
-        q = np.ascontiguousarray(queries, dtype=np.float32)
-        return self._index.search(q, min(k, max(self.size, 1)))[1]
-
 
 def _inner(index: faiss.Index) -> Any:
     return faiss.downcast_index(index.index) if hasattr(index, "index") else index

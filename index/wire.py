@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from index.records import Article
+from index.records import Article, publication_key
 from index.retrieval import fold
 
 NUM_PERM = 128
@@ -87,7 +87,7 @@ def group(signatures: Mapping[str, bytes], order: Mapping[str, tuple[str, str]])
 
 def sort_key(article: Article) -> tuple[str, str]:
     """Earliest first; undated articles after dated ones."""
-    return (article.date or "9999", article.id)
+    return publication_key(article.date, article.id)
 
 
 def signatures_for(articles: Iterable[Article]) -> dict[str, bytes]:
