@@ -33,7 +33,7 @@ def embeddings(bf16: bool | None = None):
     use_bf16 = cpu_has_bf16() if bf16 is None else bf16
     model_kwargs: dict = {"device": "cpu"}
     if use_bf16:
-        model_kwargs["torch_dtype"] = torch.bfloat16
+        model_kwargs["dtype"] = torch.bfloat16
     return HuggingFaceBgeEmbeddings(
         model_name=str(materialise()),
         model_kwargs=model_kwargs,

@@ -52,24 +52,25 @@ class Embedder:
         transformers.logging.set_verbosity_error()
         transformers.utils.logging.disable_progress_bar()
         target, self.name = resolve_model(spec)
+        self.quantized = False
+        # bfloat16: measured 1.7x faster than float32 on 2 cores, same PIAF nDCG@10
+        # (docs/benchmarks.md). Loaded as such: a float32 load cast afterwards peaks ~290 MB higher.
+        self.bf16 = not quantize and (bf16 if bf16 is not None else cpu_has_bf16())
+        model_kwargs = {}
+        if self.bf16:
+            import torch
+
+            model_kwargs["dtype"] = torch.bfloat16
         try:
-            self._model = SentenceTransformer(target, device="cpu")
+            self._model = SentenceTransformer(target, device="cpu", model_kwargs=model_kwargs)
         except Exception as exc:  # the library raises many kinds; all mean "cannot load"
             where = "folder" if Path(target).exists() else "name"
             raise ModelUnavailable(
                 f"cannot load embedding model {where} {target!r}: {exc}"
             ) from exc
         self._model.eval()
-        self.quantized = False
-        self.bf16 = False
         if quantize:
             self.quantized = _quantize_int8(self._model)
-        elif bf16 if bf16 is not None else cpu_has_bf16():
-            import torch
-
-            # Measured 1.7x faster than float32 on 2 cores, same PIAF nDCG@10 (docs/benchmarks.md).
-            self._model.to(torch.bfloat16)
-            self.bf16 = True
         self.batch_size = batch_size
         prompts = getattr(self._model, "prompts", {}) or {}
         is_e5 = "e5" in self.name.lower()
