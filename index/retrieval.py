@@ -75,10 +75,14 @@ class Retriever:
         query_vec: np.ndarray,
         k: int = 10,
         mode: str = "hybrid",
+        candidates: int = CANDIDATES,
     ) -> list[Hit]:
-        """Best chunks first; ``mode`` is ``hybrid``, ``dense`` or ``keyword``."""
-        dense = self.dense(query_vec) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(question) if mode in ("hybrid", "keyword") else []
+        """Best chunks first; ``mode`` is ``hybrid``, ``dense`` or ``keyword``.
+
+        ``candidates`` chunks are drawn from each of the dense and keyword lists before fusion.
+        """
+        dense = self.dense(query_vec, candidates) if mode in ("hybrid", "dense") else []
+        keyword = self.keyword(question, candidates) if mode in ("hybrid", "keyword") else []
         fused: dict[int, float] = {}
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, 1)}
