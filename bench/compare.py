@@ -410,7 +410,7 @@ def main() -> None:
     )
     ap.add_argument("--scale", type=Path, help="a Revue data directory of the 36k articles")
     ap.add_argument("--piaf", type=Path, default=PIAF)
-    ap.add_argument("--only", default="quality,index,query,seeds,cold")
+    ap.add_argument("--only", default="quality,index,query,seeds,cold", help="sections, in order")
     args = ap.parse_args()
     require(args.news, SEEDS)
     if args.scale is not None:
@@ -423,7 +423,6 @@ def main() -> None:
     results["articles"] = args.articles
     revue_dir, peer_dir = WORK / "index-revue-0", WORK / "index-peer-0"
     sections = {
-        # quality first: it is short, and a missing PIAF folder stops the run before the long part
         "quality": lambda: bench_quality(args.piaf),
         "index": lambda: bench_index(news, args.runs, args.encode_sample),
         "query": lambda: bench_query(questions(args.piaf), revue_dir, peer_dir, args.scale),
@@ -432,11 +431,9 @@ def main() -> None:
     }
     if "quality" in only:
         require(args.piaf)
-    for name, run in sections.items():
-        if name not in only:
-            continue
+    for name in only:
         log(f"== {name}")
-        results[name] = run()
+        results[name] = sections[name]()
         out_path.write_text(json.dumps(results, indent=2))  # each section saved as it ends
         if name == "query":
             plot(results["query"], ROOT / "docs" / "latency.png")

@@ -31,9 +31,10 @@ def embeddings(bf16: bool | None = None):
     from index.embedder import cpu_has_bf16
 
     use_bf16 = cpu_has_bf16() if bf16 is None else bf16
+    # HuggingFaceBgeEmbeddings hands ``torch_dtype`` on to transformers (the weights load in bf16).
     model_kwargs: dict = {"device": "cpu"}
     if use_bf16:
-        model_kwargs["dtype"] = torch.bfloat16
+        model_kwargs["torch_dtype"] = torch.bfloat16
     return HuggingFaceBgeEmbeddings(
         model_name=str(materialise()),
         model_kwargs=model_kwargs,
