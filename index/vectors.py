@@ -91,7 +91,15 @@ class VectorIndex:
         if self.size == 0:
             return []
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        scores, ids = self._index.search(q, min(k, self.size))
+        # One query on one thread: right after the model's forward pass, FAISS's OpenMP threads
+        # contend with PyTorch's, and an exact search of 15k-187k vectors measured 3-5x slower
+        # on 2 threads than on 1 (docs/benchmarks.md). The setting is per calling thread.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            scores, ids = self._index.search(q, min(k, self.size))
+        finally:
+            faiss.omp_set_num_threads(threads)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
 
