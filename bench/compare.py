@@ -364,29 +364,35 @@ def plot(query: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, NullLocator
 
     labels = list(query)
     sizes = [query[x]["chunks"] for x in labels]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for key, name in (
-        ("revue_search", "Revue retrieval (hybrid)"),
-        ("revue_ask", "Revue full answer"),
-        ("peer_search", "LangChain FAISS search"),
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for key, name, colour in (
+        ("revue_search", "Revue retrieval (hybrid)", "tab:blue"),
+        ("revue_ask", "Revue full answer", "tab:green"),
+        ("peer_search", "LangChain FAISS search", "tab:red"),
     ):
-        ax.plot(sizes, [query[x][key]["p50_ms"] for x in labels], marker="o", label=f"{name} p50")
-        ax.plot(
-            sizes,
-            [query[x][key]["p95_ms"] for x in labels],
-            marker="x",
-            linestyle="--",
-            label=f"{name} p95",
-        )
+        for pct, style, mark in (("p50", "-", "o"), ("p95", "--", "x")):
+            ax.plot(
+                sizes,
+                [query[x][key][f"{pct}_ms"] for x in labels],
+                color=colour,
+                linestyle=style,
+                marker=mark,
+                label=f"{name} {pct}",
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("chunks in the index")
-    ax.set_ylabel("latency per question (ms)")
-    ax.set_title("Query latency against corpus size (2 CPU cores)")
-    ax.legend(fontsize=7)
+    ax.xaxis.set_major_locator(FixedLocator(sizes))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels(
+        [f"{query[x]['articles']:,} articles\n{query[x]['chunks']:,} chunks" for x in labels]
+    )
+    ax.set_ylabel("latency per question (ms, log scale)")
+    ax.set_title("Query latency against corpus size (2 CPU cores, 50 questions)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
@@ -410,7 +416,11 @@ def main() -> None:
     )
     ap.add_argument("--scale", type=Path, help="a Revue data directory of the 36k articles")
     ap.add_argument("--piaf", type=Path, default=PIAF)
-    ap.add_argument("--only", default="quality,index,query,seeds,cold", help="sections, in order")
+    ap.add_argument(
+        "--only",
+        default="quality,index,query,seeds,cold",
+        help="sections, in order (plot: redraw from the saved query figures)",
+    )
     args = ap.parse_args()
     require(args.news, SEEDS)
     if args.scale is not None:
@@ -431,12 +441,12 @@ def main() -> None:
     }
     if "quality" in only:
         require(args.piaf)
-    for name in only:
+    for name in (x for x in only if x != "plot"):
         log(f"== {name}")
         results[name] = sections[name]()
         out_path.write_text(json.dumps(results, indent=2))  # each section saved as it ends
-        if name == "query":
-            plot(results["query"], ROOT / "docs" / "latency.png")
+    if "query" in only or "plot" in only:
+        plot(results["query"], ROOT / "docs" / "latency.png")
     print(json.dumps(results, indent=2))
     log(f"wrote {out_path}")
 
