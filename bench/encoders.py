@@ -114,7 +114,9 @@ def main() -> None:
     texts = pieces(args.news, args.pieces)
     from index.embedder import Embedder
 
-    tokens = sum(Embedder(bf16=False).count_tokens(t) for t in texts)
+    counter = Embedder(bf16=False)
+    tokens = sum(counter.count_tokens(t) for t in texts)
+    del counter
     log(f"{len(texts)} pieces, {tokens} tokens; variants {names}")
     encoders = {}
     for name in names:

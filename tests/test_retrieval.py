@@ -26,3 +26,15 @@ def test_hits_are_verbatim_spans_best_first(seed_engine):
     assert hits == sorted(hits, key=lambda h: h.score, reverse=True)
     for h in hits:
         assert seed_engine.article(h.article_id).text[h.start : h.end] == h.text
+
+
+def test_candidates_bound_each_list_before_fusion(seed_engine):
+    question = "Nick Turley responsable de ChatGPT"
+    retriever = seed_engine.retriever()
+    vec = seed_engine.embedder.encode_queries([question])[0]
+    best = retriever.search(question, vec, k=1, mode="dense")
+    narrow = retriever.search(question, vec, k=10, mode="dense", candidates=2)
+    assert len(narrow) == 2
+    assert narrow[0].chunk_id == best[0].chunk_id
+    # Hybrid with one candidate per list: at most the two lists' best chunks.
+    assert 1 <= len(retriever.search(question, vec, k=10, candidates=1)) <= 2
