@@ -34,10 +34,11 @@ typecheck: install
 	$(BIN)/mypy
 
 # Revue against the LangChain peer (the figures in docs/benchmarks.md), then wire-copy grouping.
-# SCALE=DIR adds query figures at that size (a Revue data dir of the 36k articles, see docs/benchmarks.md)
+# SCALE=DIR adds query figures at that size (a Revue data dir of the 36k articles, see docs/benchmarks.md);
+# BENCH_ARGS passes options to compare.py (a quick check: BENCH_ARGS='--articles 20 --runs 1')
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python bench/compare.py $(if $(SCALE),--scale $(SCALE))
+	$(BIN)/python bench/compare.py $(if $(SCALE),--scale $(SCALE)) $(BENCH_ARGS)
 	$(BIN)/python bench/wire.py
 
 # Revue alone, in more detail: PIAF quality, PIAF indexing throughput, ask latency answered/declined
