@@ -1,7 +1,7 @@
 """Revue against the LangChain peer (bench/peer.py), measured in the same run, side by side.
 
     python bench/compare.py [--news FILE] [--articles N] [--runs R] [--encode-sample F]
-                            [--scale DATA_DIR] [--piaf DIR] [--only quality,index,query,seeds,cold]
+                            [--scale DATA_DIR] [--piaf DIR] [--only index,query,seeds,cold,quality]
 
 - quality: nDCG@10 and Recall@100 on PIAF (761 paragraphs, 3,835 judged questions) for Revue
   hybrid, dense-only and BM25-only and for the peer, each indexing the same paragraphs here.
@@ -46,6 +46,15 @@ def log(msg: str) -> None:
 
 
 def peak_mb() -> float:
+    """This process's own peak RSS. ``ru_maxrss`` would not do: on Linux a child started by a
+    parent that already holds the model inherits the parent's peak across fork and exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -418,7 +427,7 @@ def main() -> None:
     ap.add_argument("--piaf", type=Path, default=PIAF)
     ap.add_argument(
         "--only",
-        default="quality,index,query,seeds,cold",
+        default="index,query,seeds,cold,quality",
         help="sections, in order (plot: redraw from the saved query figures)",
     )
     args = ap.parse_args()
