@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import random
+import statistics
 import sys
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,3 +104,54 @@ def percentile(values: list[float], p: float) -> float:
         return float("nan")
     idx = min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))
     return s[idx]
+
+
+def ranked_ids(hits, depth: int = 100) -> list[str]:
+    """Chunk hits mapped to their paragraph (article id), first rank kept, at most ``depth``."""
+    ranked: list[str] = []
+    for h in hits:
+        if h.article_id not in ranked:
+            ranked.append(h.article_id)
+    return ranked[:depth]
+
+
+def scores(runs: list[tuple[list[str], set[str]]]) -> dict:
+    """Mean nDCG@10 and Recall@100 over (paragraph ranking, relevant paragraphs) pairs."""
+    return {
+        "ndcg@10": statistics.mean(ndcg_at(r, rel, 10) for r, rel in runs),
+        "recall@100": statistics.mean(recall_at(r, rel, 100) for r, rel in runs),
+        "paragraphs_ranked": statistics.mean(len(r) for r, _ in runs),
+        "queries": len(runs),
+    }
+
+
+def latency_questions(piaf_dir: Path, n: int = 50) -> list[str]:
+    """The seed questions, then a fixed sample of PIAF questions up to ``n``."""
+    qs = [json.loads(x)["question"] for x in SEEDS.read_text().splitlines() if x.strip()]
+    if (piaf_dir / "qa.jsonl").exists():
+        _, piaf_qs, _ = piaf(piaf_dir)
+        qs += [q.question for q in random.Random(0).sample(piaf_qs, n - len(qs))]
+    return qs
+
+
+def chunk_texts(data_dir: Path) -> list[str]:
+    """The chunk texts of a Revue index, in id order."""
+    from index.store import Store
+
+    store = Store(data_dir / "revue.db", readonly=True)
+    try:
+        return [row["text"] for row in store.db.query("select text from chunks order by id")]
+    finally:
+        store.close()
+
+
+def raw_encode_seconds(embedder, texts: list[str], batch_size: int) -> float:
+    """The physical limit: sentence-transformers' own encode of these passages (Revue's prefix
+    and batch size, none of its pipeline), in this process."""
+    t0 = time.perf_counter()
+    embedder._model.encode(
+        [embedder.passage_prefix + t for t in texts],
+        batch_size=batch_size,
+        normalize_embeddings=True,
+    )
+    return time.perf_counter() - t0

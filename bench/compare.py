@@ -5,7 +5,7 @@
 
 - quality: nDCG@10 and Recall@100 on PIAF (761 paragraphs, 3,835 judged questions) for Revue
   hybrid, dense-only and BM25-only and for the peer, each indexing the same paragraphs here.
-- index: wall time and peak memory (max RSS of a fresh process, model included) to index the seed
+- index: wall time and peak memory (peak RSS of a fresh process, model included) to index the seed
   articles plus the first N news articles, median of R runs each; Revue's throughput ratio to the
   raw model encode of its own chunks in the same process (a random share F of them, scaled).
 - query: p50/p95 of retrieval alone and of a full answer, on that index and, with --scale (a
@@ -15,7 +15,8 @@
 - cold: from process start to the first answer, with a built index (median of R).
 
 Every figure goes to bench/results/compare.json as each section ends; the plot to
-docs/latency.png. Progress is printed as it goes; nothing passes or fails.
+bench/results/latency.png (--plot PATH elsewhere: docs/latency.png is the published one, drawn
+from a full run with --scale). Progress is printed as it goes; nothing passes or fails.
 """
 
 from __future__ import annotations
@@ -32,7 +33,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import NEWS, PIAF, SEEDS, ndcg_at, percentile, piaf, recall_at, require  # noqa: E402
+from bench.common import (  # noqa: E402
+    NEWS,
+    PIAF,
+    SEEDS,
+    chunk_texts,
+    latency_questions,
+    percentile,
+    piaf,
+    ranked_ids,
+    raw_encode_seconds,
+    require,
+    scores,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -82,7 +95,6 @@ def child_index_revue(data: Path, news: Path, sample: float) -> dict:
 
     from index.engine import Revue
     from index.settings import Settings
-    from index.store import Store
 
     t0 = time.perf_counter()
     engine = Revue(Settings(data_dir=data))
@@ -90,21 +102,12 @@ def child_index_revue(data: Path, news: Path, sample: float) -> dict:
     wall = time.perf_counter() - t0
     index_s = summary.seconds  # the index run itself, model load excluded
     peak = peak_mb()
-    # The physical limit: the raw model encode of Revue's own chunks (prefix, batch size as
-    # indexing), in this process. A random sample of them, scaled to the whole, so that the
+    # Revue's own chunks encoded raw: a random share of them, scaled to the whole, so that the
     # baseline does not double the benchmark's time.
-    store = Store(data / "revue.db", readonly=True)
-    texts = [r["text"] for r in store.db.query("select text from chunks order by id")]
-    store.close()
+    texts = chunk_texts(data)
     picked = random.Random(0).sample(texts, max(1, round(len(texts) * sample)))
-    emb = engine.embedder
-    t0 = time.perf_counter()
-    emb._model.encode(
-        [emb.passage_prefix + t for t in picked],
-        batch_size=engine.settings.batch_size,
-        normalize_embeddings=True,
-    )
-    raw = (time.perf_counter() - t0) * len(texts) / len(picked)
+    raw = raw_encode_seconds(engine.embedder, picked, engine.settings.batch_size)
+    raw *= len(texts) / len(picked)
     return {
         "wall_s": wall,
         "index_s": index_s,
@@ -191,16 +194,6 @@ def bench_index(news: Path, runs: int, sample: float) -> dict:
     return out
 
 
-def questions(piaf_dir: Path, n: int = 50) -> list[str]:
-    import random
-
-    qs = [json.loads(x)["question"] for x in SEEDS.read_text().splitlines() if x.strip()]
-    if (piaf_dir / "qa.jsonl").exists():
-        _, piaf_qs, _ = piaf(piaf_dir)
-        qs += [q.question for q in random.Random(0).sample(piaf_qs, n - len(qs))]
-    return qs
-
-
 def timings(fn, items: list[str]) -> dict:
     fn(items[0])  # warm-up
     times = []
@@ -253,24 +246,6 @@ def bench_query(qs: list[str], revue_dir: Path, peer_dir: Path, scale: Path | No
         log(f"query {label}: {row}")
         engine.close()
     return out
-
-
-def ranked_ids(hits, depth: int = 100) -> list[str]:
-    """Chunk hits mapped to their paragraph, first rank kept, at most ``depth`` paragraphs."""
-    ranked: list[str] = []
-    for h in hits:
-        if h.article_id not in ranked:
-            ranked.append(h.article_id)
-    return ranked[:depth]
-
-
-def scores(runs: list[tuple[list[str], set[str]]]) -> dict:
-    return {
-        "ndcg@10": statistics.mean(ndcg_at(r, rel, 10) for r, rel in runs),
-        "recall@100": statistics.mean(recall_at(r, rel, 100) for r, rel in runs),
-        "paragraphs_ranked": statistics.mean(len(r) for r, _ in runs),
-        "queries": len(runs),
-    }
 
 
 # Two ways to read a chunk ranking as a paragraph ranking. "top 100 chunks" is what each system
@@ -409,7 +384,9 @@ def plot(query: dict, path: Path) -> None:
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         task, args = sys.argv[2], sys.argv[3:]
-        parsed = [float(a) if i == 2 else Path(a) for i, a in enumerate(args)]
+        parsed: list = [Path(a) for a in args]
+        if task == "index-revue":  # (data, news, share of chunks for the raw-encode baseline)
+            parsed[2] = float(args[2])
         result = CHILDREN[task](*parsed)
         print(json.dumps(result))
         return
@@ -425,6 +402,7 @@ def main() -> None:
     )
     ap.add_argument("--scale", type=Path, help="a Revue data directory of the 36k articles")
     ap.add_argument("--piaf", type=Path, default=PIAF)
+    ap.add_argument("--plot", type=Path, default=RESULTS / "latency.png", help="plot file")
     ap.add_argument(
         "--only",
         default="index,query,seeds,cold,quality",
@@ -437,6 +415,9 @@ def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     news = subset(args.news, args.articles)
     only = args.only.split(",")
+    unknown = sorted(set(only) - {"index", "query", "seeds", "cold", "quality", "plot"})
+    if unknown:
+        ap.error(f"unknown section(s) {', '.join(unknown)}")
     out_path = RESULTS / "compare.json"
     results = json.loads(out_path.read_text()) if out_path.exists() else {}
     results["articles"] = args.articles
@@ -444,7 +425,7 @@ def main() -> None:
     sections = {
         "quality": lambda: bench_quality(args.piaf),
         "index": lambda: bench_index(news, args.runs, args.encode_sample),
-        "query": lambda: bench_query(questions(args.piaf), revue_dir, peer_dir, args.scale),
+        "query": lambda: bench_query(latency_questions(args.piaf), revue_dir, peer_dir, args.scale),
         "seeds": lambda: bench_seeds(revue_dir, peer_dir),
         "cold": lambda: bench_cold(revue_dir, peer_dir, args.runs),
     }
@@ -455,7 +436,9 @@ def main() -> None:
         results[name] = sections[name]()
         out_path.write_text(json.dumps(results, indent=2))  # each section saved as it ends
     if "query" in only or "plot" in only:
-        plot(results["query"], ROOT / "docs" / "latency.png")
+        if "query" not in results:
+            sys.exit(f"no query figures in {out_path} to plot: run the query section first")
+        plot(results["query"], args.plot)
     print(json.dumps(results, indent=2))
     log(f"wrote {out_path}")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shutil
 import sys
 import time
@@ -28,13 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     NEWS,
     PIAF,
-    SEEDS,
-    ndcg_at,
+    chunk_texts,
+    latency_questions,
     percentile,
     piaf,
-    recall_at,
+    ranked_ids,
+    raw_encode_seconds,
     require,
-    write_articles,  # noqa: E402
+    scores,
+    write_articles,
 )
 from index.engine import Revue  # noqa: E402
 from index.settings import Settings  # noqa: E402
@@ -59,19 +60,12 @@ def quality(engine: Revue, piaf_dir: Path) -> dict:
     vecs = scratch.embedder.encode_queries([q.question for q in qs])
     out = {}
     for mode in ("hybrid", "dense", "keyword"):
-        ndcg, recall = [], []
-        for q, v in zip(qs, vecs, strict=True):
-            ranked: list[str] = []
-            for h in retriever.search(q.question, v, k=100, mode=mode):
-                if h.article_id not in ranked:
-                    ranked.append(h.article_id)
-            ndcg.append(ndcg_at(ranked, qrels[q.id], 10))
-            recall.append(recall_at(ranked, qrels[q.id], 100))
-        out[mode] = {
-            "ndcg@10": sum(ndcg) / len(ndcg),
-            "recall@100": sum(recall) / len(recall),
-            "queries": len(qs),
-        }
+        out[mode] = scores(
+            [
+                (ranked_ids(retriever.search(q.question, v, k=100, mode=mode)), qrels[q.id])
+                for q, v in zip(qs, vecs, strict=True)
+            ]
+        )
         log(f"quality: {mode} {out[mode]}")
     return out
 
@@ -88,20 +82,8 @@ def throughput(engine: Revue, piaf_dir: Path, repeats: int = 3) -> dict:
         summary = fresh.index([corpus])
         index_s = time.perf_counter() - t0
         fresh.close()
-        # The same chunk texts, encoded raw (prefix, batch size and order as sentence-transformers).
-        from index.store import Store
-
-        store = Store(data / "revue.db", readonly=True)
-        texts = [row["text"] for row in store.db.query("select text from chunks order by id")]
-        store.close()
-        model = engine.embedder._model
-        t0 = time.perf_counter()
-        model.encode(
-            [engine.embedder.passage_prefix + t for t in texts],
-            batch_size=engine.settings.batch_size,
-            normalize_embeddings=True,
-        )
-        raw_s = time.perf_counter() - t0
+        texts = chunk_texts(data)
+        raw_s = raw_encode_seconds(engine.embedder, texts, engine.settings.batch_size)
         tokens = sum(engine.embedder.count_tokens(t) for t in texts)
         runs.append(
             {
@@ -123,7 +105,7 @@ def throughput(engine: Revue, piaf_dir: Path, repeats: int = 3) -> dict:
     }
 
 
-def latency(engine: Revue, piaf_dir: Path, news: Path, sample: int = 40) -> dict:
+def latency(engine: Revue, piaf_dir: Path, news: Path) -> dict:
     require(news)
     scratch = engine.scratch_for([CORPUS, news])
     t0 = time.perf_counter()
@@ -132,9 +114,7 @@ def latency(engine: Revue, piaf_dir: Path, news: Path, sample: int = 40) -> dict
         f"latency: index of {summary.articles_total} articles ready in "
         f"{time.perf_counter() - t0:.0f} s"
     )
-    questions = [json.loads(x)["question"] for x in SEEDS.read_text().splitlines() if x.strip()]
-    _, piaf_questions, _ = piaf(piaf_dir)
-    questions += [q.question for q in random.Random(0).sample(piaf_questions, sample)]
+    questions = latency_questions(piaf_dir)
     scratch.ask("warm-up question")
     times, answered, declined = [], [], []
     for q in questions:
