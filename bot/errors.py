@@ -57,6 +57,14 @@ def user_message(error: BaseException) -> str:
     return GENERIC
 
 
+def reindex_failure(error: RevueError) -> str:
+    """Why a /reindex failed, for the admin who ran it: the engine's own words (a corpus path,
+    a duplicate id), except for a concurrent writer, which gets the everyday sentence."""
+    if isinstance(error, IndexBusy):
+        return user_message(error)
+    return str(error)
+
+
 def expected(error: BaseException) -> bool:
     """Whether ``error`` is an everyday refusal (logged briefly) rather than a bug."""
     if isinstance(error, app_commands.CommandInvokeError):

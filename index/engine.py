@@ -1,4 +1,14 @@
-"""The facade the CLI and the bot use: index, search, ask, sources."""
+"""The front door: ``Revue`` indexes a corpus and answers questions about it.
+
+The two flows behind it, one sub-package per step:
+
+    an article:  ingest (files, feeds, pages) -> indexing (chunks, wire copies, embeddings,
+                 staging) -> storage (SQLite + FAISS, one generation at a time)
+    a question:  model (encode it) -> search.retrieval (dense + BM25, fused) -> search.quotes
+                 (windows scored, or a decline) -> search.answer (numbered verbatim citations)
+
+The command line (``cli/``) and the Discord bot (``bot/``) use this class and nothing deeper.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +20,18 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer import AnswerConfig, Baseline, background_sentences, compose
-from index.corpus import load_corpus
-from index.embedder import Embedder
 from index.errors import IndexBusy, IndexDamaged, IndexMissing, InvalidQuestion
-from index.indexer import DB_NAME, Progress, run_index, vectors_path, writer_lock
-from index.records import Answer, Article, ArticleInfo, Hit, IndexSummary
-from index.retrieval import Retriever
+from index.indexing.pipeline import Progress, run_index
+from index.ingest.corpus import load_corpus
+from index.model.encoder import Encoder
+from index.records import Answer, Article, ArticleInfo, Hit, IndexSummary, SearchMode
+from index.search.answer import compose
+from index.search.quotes import AnswerConfig, Baseline, Evidence, background_sentences
+from index.search.retrieval import Retriever
 from index.settings import Settings
-from index.store import Store
-from index.vectors import VectorIndex
+from index.storage.layout import db_path, vectors_path, writer_lock
+from index.storage.store import Store
+from index.storage.vectors import VectorIndex
 
 log = logging.getLogger("revue")
 
@@ -31,7 +43,7 @@ class Revue:
     generation has been written, so a long-running bot picks up a reindex without a restart.
     """
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings | None = None, embedder: Encoder | None = None):
         self.settings = settings or Settings()
         self._embedder = embedder
         self._lock = threading.RLock()
@@ -46,9 +58,12 @@ class Revue:
         return self.settings.data_dir
 
     @property
-    def embedder(self) -> Embedder:
+    def embedder(self) -> Encoder:
+        """The embedding model, loaded on first use (a few seconds)."""
         with self._lock:
             if self._embedder is None:
+                from index.model.embedder import Embedder  # torch: imported only when needed
+
                 s = self.settings
                 self._embedder = Embedder(
                     s.model, quantize=s.quantize, batch_size=s.batch_size, bf16=s.bf16
@@ -67,7 +82,7 @@ class Revue:
         )
 
     def is_indexed(self) -> bool:
-        return (self.data_dir / DB_NAME).exists()
+        return db_path(self.data_dir).exists()
 
     # -- reading ----------------------------------------------------------------------------
     def retriever(self) -> Retriever:
@@ -75,9 +90,9 @@ class Revue:
         return self._reader()
 
     def _reader(self) -> Retriever:
-        db = self.data_dir / DB_NAME
+        db = db_path(self.data_dir)
         if not db.exists():
-            raise IndexMissing(f"no index in {self.data_dir}: run `revue index` first")
+            raise IndexMissing(f"no index in {self.data_dir}")
         with self._lock:
             if self._store is None:
                 store = Store(db, readonly=True)
@@ -91,9 +106,7 @@ class Revue:
             meta = self._store.meta()  # one snapshot: generation and counts agree
             generation = int(meta.get("generation") or 0)
             if generation == 0:
-                raise IndexMissing(
-                    f"the index in {self.data_dir} is empty: run `revue index` first"
-                )
+                raise IndexMissing(f"the index in {self.data_dir} is empty")
             if self._retriever is None or generation != self._generation:
                 vectors = self._load_vectors(self._store, generation, meta)
                 self._retriever = Retriever(self._store, vectors)
@@ -138,40 +151,33 @@ class Revue:
             )
         return text
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid") -> list[Hit]:
+    def search(self, query: str, k: int = 10, mode: SearchMode = "hybrid") -> list[Hit]:
         text = self.check_question(query)
         retriever = self._reader()
         qvec = self.embedder.encode_queries([text])[0]
         with self._lock:
             return retriever.search(text, qvec, k=k, mode=mode)
 
-    def evidence(
-        self, question: str, k: int = 10
-    ) -> tuple[np.ndarray, list[Hit], dict[str, Article]]:
-        """The question's vector, the best passages and their articles (what ``ask`` quotes)."""
+    def evidence(self, question: str, k: int = 10) -> Evidence:
+        """The question's vector, the best passages, their articles and their wire copies."""
         text = self.check_question(question)
         retriever = self._reader()
         qvec = self.embedder.encode_queries([text])[0]
         with self._lock:
+            assert self._store is not None
             hits = retriever.search(text, qvec, k=k)
             articles = self._articles({h.article_id for h in hits})
-        return qvec, hits, articles
+            copies = self._store.copies_of(articles)
+        return Evidence(text, qvec, tuple(hits), articles, copies)
 
     def ask(self, question: str, k: int = 10) -> Answer:
-        text = self.check_question(question)
-        qvec, hits, articles = self.evidence(text, k)
-        with self._lock:
-            assert self._store is not None
-            copies = self._store.copies_of(articles)
+        """Numbered verbatim quotes that answer ``question``, or a decline."""
+        evidence = self.evidence(question, k)
         return compose(
-            text,
-            qvec,
-            hits,
-            articles,
+            evidence,
             self.embedder.encode_passages,
             self.answer_config,
-            self.baseline(qvec),
-            copies,
+            self.baseline(evidence.query_vec),
         )
 
     def baseline(self, query_vec: np.ndarray) -> Baseline:

@@ -7,9 +7,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from index.errors import CorpusPathError
+
+if TYPE_CHECKING:
+    from index.engine import Revue
 
 TOP_CITATIONS = 3
 _QUOTES = str.maketrans(
@@ -107,7 +110,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     return out
 
 
-def evaluate(engine: Any, questions: Sequence[EvalQuestion]) -> EvalReport:
+def evaluate(engine: Revue, questions: Sequence[EvalQuestion]) -> EvalReport:
     results = []
     for q in questions:
         answer = engine.ask(q.question)

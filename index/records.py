@@ -4,10 +4,33 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Literal
+
+SearchMode = Literal["hybrid", "dense", "keyword"]
+Stage = Literal["parse", "chunk", "embed", "write"]  # what ``revue index`` is doing
+
+# The metadata an article may carry besides its id and text, in the order they are shown.
+ARTICLE_META = ("title", "source", "author", "date", "url", "language")
+
+
+def byline(*parts: str | None) -> str:
+    """The given parts that are set, as "Le Monde · 2025-12-02"; empty when none is."""
+    return " · ".join(p for p in parts if p)
+
+
+class _Bylined:
+    """Records with an outlet and a date: ``byline`` names them as readers see them."""
+
+    source: str | None
+    date: str | None
+
+    @property
+    def byline(self) -> str:
+        return byline(self.source, self.date)
 
 
 @dataclass(frozen=True)
-class Article:
+class Article(_Bylined):
     """One article as read from the corpus; ``text`` is what offsets point into."""
 
     id: str
@@ -24,18 +47,14 @@ class Article:
     def content_hash(self) -> str:
         """Hash of everything stored for the article, to detect changes between runs."""
         h = hashlib.sha256()
-        for part in (
-            self.text,
-            self.title,
-            self.source,
-            self.author,
-            self.date,
-            self.url,
-            self.language,
-        ):
+        for part in (self.text, *self.meta().values()):
             h.update((part or "").encode("utf-8"))
             h.update(b"\x00")
         return h.hexdigest()
+
+    def meta(self) -> dict[str, str | None]:
+        """The metadata fields (``ARTICLE_META``) by name."""
+        return {key: getattr(self, key) for key in ARTICLE_META}
 
 
 @dataclass(frozen=True)
@@ -86,7 +105,7 @@ def publication_key(date: str | None, article_id: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
-class Copy:
+class Copy(_Bylined):
     """Another run of the same wire dispatch (a near-identical article elsewhere)."""
 
     article_id: str
@@ -97,7 +116,7 @@ class Copy:
 
 
 @dataclass(frozen=True)
-class ArticleInfo:
+class ArticleInfo(_Bylined):
     """An indexed article as listed by ``revue sources``, with its wire copies."""
 
     id: str
@@ -110,7 +129,7 @@ class ArticleInfo:
 
 
 @dataclass(frozen=True)
-class Citation:
+class Citation(_Bylined):
     """A numbered verbatim quote: ``quote == article.text[start:end]``."""
 
     n: int
@@ -152,3 +171,17 @@ class IndexSummary:
     rebuilt: bool = False
     problems: tuple[Problem, ...] = field(default_factory=tuple)
     wire_groups: int = 0  # groups of wire copies (one dispatch run by several outlets)
+
+    def describe(self) -> str:
+        """One line for a person: what was indexed, what changed, what was skipped."""
+        groups = f"{self.wire_groups} group{'' if self.wire_groups == 1 else 's'} of wire copies"
+        parts = [
+            f"{self.articles_total} articles, {self.chunks_total} chunks indexed",
+            f"{self.added} added, {self.changed} changed, {self.removed} removed, "
+            f"{self.unchanged} unchanged",
+            f"{self.chunks_embedded} chunks embedded",
+            f"{len(self.problems)} skipped",
+            groups,
+        ]
+        lead = "Rebuilt for a new embedding model: " if self.rebuilt else ""
+        return f"{lead}{'; '.join(parts)} in {self.seconds:.1f} s"

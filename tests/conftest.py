@@ -1,10 +1,20 @@
-"""Shared fixtures: the real embedding model, and a real index of the bundled corpus."""
+"""Shared fixtures: a fake encoder for the fast tier, the real model for what only it shows.
+
+Tests whose fixtures load the real embedding model (``embedder``, ``seed_engine``) are marked
+``model`` automatically; tests that start a process which loads it are marked by hand. ``make
+test-fast`` runs the rest (``pytest -m "not model"``) in seconds.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import zlib
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -14,36 +24,113 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
 
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashEncoder:
+    """A deterministic stand-in for the embedding model (an ``index.model.encoder.Encoder``).
+
+    Each accent-folded content word, and its first five letters (a crude stem: "publicité" and
+    "publicitaire" share one), is hashed to one of ``dim`` dimensions; a text is the normalized
+    sum. Texts that share words are close, others nearly orthogonal, so retrieval, fusion,
+    near-duplicate removal, wire grouping and quote selection behave as with a real model,
+    in microseconds. It knows no meaning and no other language: those tests use the real one.
+    """
+
+    name = "test/hash-encoder"
+    dim = 1024
+    max_tokens = 512
+
+    def __init__(self) -> None:
+        self.passages_encoded = 0
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.name}|dim={self.dim}"
+
+    def count_tokens(self, text: str) -> int:
+        return len(_WORD.findall(text)) + 2
+
+    def _vector(self, text: str) -> np.ndarray:
+        from index.text import STOPWORDS, fold
+
+        v = np.zeros(self.dim, dtype=np.float32)
+        for word in _WORD.findall(fold(text)):
+            if word in STOPWORDS:
+                continue
+            for feature in {word, word[:5]}:
+                h = zlib.crc32(feature.encode())
+                v[h % self.dim] += 1.0 if h & 0x80000000 else -1.0
+        norm = float(np.linalg.norm(v))
+        if norm == 0.0:
+            v[0] = norm = 1.0
+        return v / norm
+
+    def encode_passages(
+        self, texts: Sequence[str], progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        self.passages_encoded += len(texts)
+        if progress is not None and texts:
+            progress(len(texts))
+        return self.encode_queries(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self._vector(t) for t in texts])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "embedder" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.model)
+
 
 @pytest.fixture(scope="session")
-def embedder():
-    from index.embedder import Embedder
+def encoder() -> HashEncoder:
+    return HashEncoder()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Any:
+    """The real embedding model (multilingual-e5-small), loaded once."""
+    from index.model.embedder import Embedder
 
     return Embedder()
 
 
-@pytest.fixture(scope="session")
-def seed_engine(tmp_path_factory, embedder):
-    """An engine over an index of corpus/ (the two seed articles), built once."""
+def _engine(data_dir: Path, encoder: Any) -> Any:
     from index.engine import Revue
     from index.settings import Settings
 
-    engine = Revue(Settings(data_dir=tmp_path_factory.mktemp("seed-index")), embedder)
+    return Revue(Settings(data_dir=data_dir), encoder)
+
+
+@pytest.fixture(scope="session")
+def seed_engine(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[Any]:
+    """An engine over an index of corpus/ (the two seed articles), real model, built once."""
+    engine = _engine(tmp_path_factory.mktemp("seed-index"), embedder)
+    engine.index([CORPUS])
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, encoder: HashEncoder) -> Iterator[Any]:
+    """The same as ``seed_engine`` with the fake encoder: for tests of everything but meaning."""
+    engine = _engine(tmp_path_factory.mktemp("seed-index-fake"), encoder)
     engine.index([CORPUS])
     yield engine
     engine.close()
 
 
 @pytest.fixture
-def make_engine(tmp_path, embedder):
-    """A fresh engine over an empty data directory, sharing the loaded model."""
-    from index.engine import Revue
-    from index.settings import Settings
-
+def make_engine(tmp_path: Path, encoder: HashEncoder) -> Iterator[Callable[..., Any]]:
+    """Fresh engines over their own data directories, with the fake encoder unless told."""
     engines = []
 
-    def make(data_dir: Path | None = None):
-        engine = Revue(Settings(data_dir=data_dir or tmp_path / "data"), embedder)
+    def make(data_dir: Path | None = None, model: Any = None) -> Any:
+        engine = _engine(data_dir or tmp_path / "data", model or encoder)
         engines.append(engine)
         return engine
 

@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlite_utils.db  # noqa: E402
 
-from index import indexer, store  # noqa: E402
+from index.indexing import embedding, pipeline  # noqa: E402
+from index.storage import store  # noqa: E402
 
 
 def die() -> None:
@@ -28,7 +29,7 @@ def die() -> None:
 
 
 def arm(point: str) -> None:
-    indexer.STAGE_CHUNKS = 1  # one commit per article, so there are several batches
+    embedding.STAGE_CHUNKS = 1  # one commit per article, so there are several batches
     if point == "staged":
         original_stage = store.Store.stage
         calls = []
@@ -41,13 +42,13 @@ def arm(point: str) -> None:
 
         store.Store.stage = stage  # type: ignore[method-assign]
     elif point == "vectors":
-        original_save = indexer.VectorIndex.save
+        original_save = pipeline.VectorIndex.save
 
         def save(self, path):
             original_save(self, path)
             die()
 
-        indexer.VectorIndex.save = save  # type: ignore[method-assign]
+        pipeline.VectorIndex.save = save  # type: ignore[method-assign]
     elif point == "commit":
         original_upsert = sqlite_utils.db.Table.upsert_all
 
@@ -63,14 +64,14 @@ def arm(point: str) -> None:
         def drop_old_vectors(data_dir, generation):
             die()
 
-        indexer.drop_old_vectors = drop_old_vectors
+        pipeline.drop_old_vectors = drop_old_vectors
     else:
         sys.exit(f"unknown point {point!r}")
 
 
 if __name__ == "__main__":
     arm(sys.argv[1])
-    from bot.cli import main
+    from cli.main import main
 
     sys.argv = ["revue", "index", *sys.argv[3:]]
     main()

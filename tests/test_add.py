@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from index.cli import cli
-from index.corpus import load_corpus
+from cli.main import cli
+from index.ingest.corpus import load_corpus
 from tests.conftest import write
 
 PAGE = """<!doctype html>
@@ -87,7 +87,8 @@ def site() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     server.base = base  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for it (0.5 s by default, at every test).
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield base
     server.shutdown()
@@ -102,6 +103,7 @@ def files(corpus: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*"))}
 
 
+@pytest.mark.model  # `revue index` and `revue ask` with the default (real) model
 def test_add_a_page_then_index_and_ask(site, tmp_path, monkeypatch):
     corpus = tmp_path / "corpus"
     out = revue("add", f"{site}/digue.html", "--corpus-dir", str(corpus))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.answer import question_entities
+from index.search.language import question_entities
 
 INSTITUT = "institut-arts-numeriques-openai-code-rouge"
 AFP = "afp-openai-alerte-rouge"
@@ -96,12 +96,12 @@ WORDS = [
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=6), st.sampled_from(["?", " ?", ""]))
-def test_every_quote_is_verbatim_for_any_question(seed_engine, words, end):
+def test_every_quote_is_verbatim_for_any_question(seed_index, words, end):
     question = " ".join(words) + end
-    answer = seed_engine.ask(question)
+    answer = seed_index.ask(question)
     assert answer.abstained == (not answer.citations)
     for n, c in enumerate(answer.citations, 1):
-        article = seed_engine.article(c.article_id)
+        article = seed_index.article(c.article_id)
         assert c.n == n
         assert article.text[c.start : c.end] == c.quote
         assert c.quote.strip() == c.quote and c.quote

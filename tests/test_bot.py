@@ -1,4 +1,5 @@
-"""The real discord.py client, with the real engine, against a fake Discord on loopback."""
+"""The real discord.py client, with the real engine (fake encoder), against a fake Discord on
+loopback. ``test_bot_cli`` runs the installed bot with the real model."""
 
 from __future__ import annotations
 
@@ -78,9 +79,9 @@ def field_text(body: dict[str, Any]) -> str:
     )
 
 
-def test_login_syncs_commands_with_descriptions_and_default_permissions(seed_engine):
+def test_login_syncs_commands_with_descriptions_and_default_permissions(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake):
             (sync,) = await fake.wait_for("PUT", rf"/applications/{APP_ID}/commands")
         assert fake.sent("GET", "/users/@me") and fake.sent("GET", "/oauth2/applications/@me")
         assert sync.headers["Authorization"] == "Bot fake-token"
@@ -126,10 +127,10 @@ def test_a_mention_is_answered_with_a_citation_from_the_seed_corpus(seed_engine)
     run(scenario())
 
 
-def test_questions_channel_answered_other_channels_and_bots_ignored(seed_engine):
+def test_questions_channel_answered_other_channels_and_bots_ignored(seed_index):
     async def scenario() -> None:
         fake = FakeDiscord(channels=(QUESTION_CHANNEL, QUIET_CHANNEL))
-        async with fake, running_bot(seed_engine, fake):
+        async with fake, running_bot(seed_index, fake):
             await fake.send_message("Who is Nick Turley?", author=ALICE, channel_id=QUIET_CHANNEL)
             await fake.send_message("Who is Nick Turley?", author=OTHER_BOT)
             await fake.send_message("Who is Nick Turley?", author=BOB)
@@ -142,9 +143,9 @@ def test_questions_channel_answered_other_channels_and_bots_ignored(seed_engine)
     run(scenario())
 
 
-def test_a_bare_mention_gets_help_and_an_empty_channel_message_is_ignored(seed_engine):
+def test_a_bare_mention_gets_help_and_an_empty_channel_message_is_ignored(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake):
             await fake.send_message("", author=BOB)  # e.g. an image alone
             await fake.send_message(f"<@{BOT_ID}>", author=ALICE, channel_id=QUIET_CHANNEL)
             (reply,) = await fake.wait_for("POST", MESSAGES)
@@ -155,9 +156,9 @@ def test_a_bare_mention_gets_help_and_an_empty_channel_message_is_ignored(seed_e
     run(scenario())
 
 
-def test_slash_ask_is_deferred_then_followed_up(seed_engine):
+def test_slash_ask_is_deferred_then_followed_up(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake):
             await fake.slash(
                 "ask", {"question": "How many monthly users does Gemini claim?"}, author=ALICE
             )
@@ -172,9 +173,9 @@ def test_slash_ask_is_deferred_then_followed_up(seed_engine):
     run(scenario())
 
 
-def test_slash_sources_lists_the_articles_privately(seed_engine):
+def test_slash_sources_lists_the_articles_privately(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake):
             await fake.slash("sources", author=BOB)
             (page,) = await fake.wait_for("POST", FOLLOWUP)
         (callback,) = fake.sent("POST", CALLBACK)
@@ -187,9 +188,9 @@ def test_slash_sources_lists_the_articles_privately(seed_engine):
     run(scenario())
 
 
-def test_everyone_in_a_question_never_pings(seed_engine):
+def test_everyone_in_a_question_never_pings(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake):
             await fake.send_message(
                 "@everyone @here <@&42> <@1002> how many users does Gemini claim?", author=ALICE
             )
@@ -202,9 +203,9 @@ def test_everyone_in_a_question_never_pings(seed_engine):
     run(scenario())
 
 
-def test_a_decline_is_short_and_shows_no_sources(seed_engine):
+def test_a_decline_is_short_and_shows_no_sources(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake):
             await fake.send_message("Who won the 2018 football World Cup?", author=ALICE)
             (reply,) = await fake.wait_for("POST", MESSAGES)
         assert reply.json["content"] == "The coverage I have doesn't say."
@@ -213,9 +214,9 @@ def test_a_decline_is_short_and_shows_no_sources(seed_engine):
     run(scenario())
 
 
-def test_slash_errors_go_through_the_one_handler_as_a_private_sentence(seed_engine):
+def test_slash_errors_go_through_the_one_handler_as_a_private_sentence(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake):
             await fake.slash("ask", {"question": "   "}, author=ALICE)
             (refusal,) = await fake.wait_for("POST", CALLBACK)
         assert refusal.json["type"] == 4 and refusal.json["data"]["flags"] & 64
@@ -224,9 +225,9 @@ def test_slash_errors_go_through_the_one_handler_as_a_private_sentence(seed_engi
     run(scenario())
 
 
-def test_cooldown_and_overlong_questions_get_a_clear_reply(seed_engine):
+def test_cooldown_and_overlong_questions_get_a_clear_reply(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_engine, fake, cooldown_seconds=60):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake, cooldown_seconds=60):
             await fake.send_message("x" * 1200, author=BOB)
             (too_long,) = await fake.wait_for("POST", MESSAGES)
             await fake.send_message("Who is Nick Turley?", author=ALICE)
@@ -275,9 +276,9 @@ class LongEngine:
         return Answer(question, text, False, "fr", citations)
 
 
-def test_an_answer_over_the_limits_is_trimmed_and_keeps_every_citation(seed_engine):
+def test_an_answer_over_the_limits_is_trimmed_and_keeps_every_citation(seed_index):
     async def scenario() -> None:
-        engine = LongEngine(seed_engine)
+        engine = LongEngine(seed_index)
         async with FakeDiscord() as fake, running_bot(engine, fake):
             await fake.send_message("Une question ?", author=ALICE)
             (reply,) = await fake.wait_for("POST", MESSAGES)
@@ -293,9 +294,9 @@ def test_an_answer_over_the_limits_is_trimmed_and_keeps_every_citation(seed_engi
     run(scenario())
 
 
-def test_a_429_and_a_500_on_a_reply_are_retried(seed_engine):
+def test_a_429_and_a_500_on_a_reply_are_retried(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake):
             fake.fail("POST", MESSAGES, 429)
             fake.fail("POST", MESSAGES, 500)
             await fake.send_message("Who is Nick Turley?", author=ALICE)
@@ -307,9 +308,9 @@ def test_a_429_and_a_500_on_a_reply_are_retried(seed_engine):
     run(scenario())
 
 
-def test_a_gateway_drop_is_resumed_and_the_missed_question_answered(seed_engine):
+def test_a_gateway_drop_is_resumed_and_the_missed_question_answered(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_engine, fake):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake):
             await fake.drop()
             await fake.send_message("Who is Nick Turley?", author=ALICE)  # while disconnected
             (reply,) = await fake.wait_for("POST", MESSAGES)
@@ -344,9 +345,10 @@ def test_reindex_reports_progress_answers_meanwhile_then_the_new_article_is_answ
         )
     # Hold the reindex after its first staged batch until the questions below are answered, so
     # that they are asked while it runs, whatever the speed of the machine.
-    from index import indexer, store
+    from index.indexing import embedding
+    from index.storage import store
 
-    monkeypatch.setattr(indexer, "STAGE_CHUNKS", 8)
+    monkeypatch.setattr(embedding, "STAGE_CHUNKS", 8)
     reached, release = threading.Event(), threading.Event()
     real_stage = store.Store.stage
 
@@ -365,7 +367,10 @@ def test_reindex_reports_progress_answers_meanwhile_then_the_new_article_is_answ
             assert await asyncio.to_thread(reached.wait, 120)
             await fake.send_message(f"<@{BOT_ID}> Why did OpenAI pause advertising?", author=BOB)
             (during_old,) = await fake.wait_for("POST", MESSAGES)
-            await fake.send_message(f"<@{BOT_ID}> Combien a coûté le tram T10 ?", author=BOB)
+            await fake.send_message(
+                f"<@{BOT_ID}> Combien la Métropole a-t-elle investi dans le tramway T10 ?",
+                author=BOB,
+            )
             during_new = (await fake.wait_for("POST", MESSAGES, count=2))[-1]
             running = fake.sent("PATCH", ORIGINAL)[-1].json.get("content", "")
             release.set()
@@ -374,7 +379,10 @@ def test_reindex_reports_progress_answers_meanwhile_then_the_new_article_is_answ
                     break
                 await asyncio.sleep(0.1)
             edits = fake.sent("PATCH", ORIGINAL)
-            await fake.send_message(f"<@{BOT_ID}> Combien a coûté le tram T10 ?", author=BOB)
+            await fake.send_message(
+                f"<@{BOT_ID}> Combien la Métropole a-t-elle investi dans le tramway T10 ?",
+                author=BOB,
+            )
             after = (await fake.wait_for("POST", MESSAGES, count=3))[-1]
         callbacks = sorted(
             fake.sent("POST", CALLBACK), key=lambda r: r.json["data"].get("flags", 0)
@@ -442,9 +450,9 @@ class ManyArticlesEngine:
         ]
 
 
-def test_long_source_lists_are_paged_with_buttons_for_the_caller_only(seed_engine):
+def test_long_source_lists_are_paged_with_buttons_for_the_caller_only(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(ManyArticlesEngine(seed_engine), fake):
+        async with FakeDiscord() as fake, running_bot(ManyArticlesEngine(seed_index), fake):
             await fake.slash("sources", author=ALICE)
             (first,) = await fake.wait_for("POST", FOLLOWUP)
             assert first.response is not None

@@ -9,12 +9,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
-from bot.cli import INTENT_HELP, cli
+from bot.runner import INTENT_HELP
+from cli.main import cli
 from tests.conftest import ROOT
 from tests.fake_discord import BOT_ID, FakeDiscord, user
 from tests.test_bot import MESSAGES, field_text, run
+
+pytestmark = pytest.mark.model  # starts or loads the real embedding model
 
 ALICE = user(1001, "alice")
 
@@ -36,7 +40,7 @@ def bot_env(fake: FakeDiscord, data_dir: Path) -> dict[str, str]:
 def revue() -> list[str]:
     """The installed ``revue`` script (``make install``), else the same entry point via -m."""
     script = Path(sys.executable).with_name("revue")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
 
 
 async def start(fake: FakeDiscord, data_dir: Path, cwd: Path) -> asyncio.subprocess.Process:

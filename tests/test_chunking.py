@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunking import Chunker, sentences
-from index.corpus import load_corpus
+from index.indexing.chunking import Chunker, sentences
+from index.ingest.corpus import load_corpus
 from index.records import Article
 from tests.conftest import CORPUS
 

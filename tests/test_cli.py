@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 from click.testing import CliRunner
 
-from index.cli import cli
+from cli.main import cli
 from tests.conftest import CORPUS, ROOT, write
 
 
 def run(*args, data_dir, stdin=None, timeout=300):
     env = {**os.environ, "REVUE_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "index.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         cwd=ROOT,
         env=env,
         input=stdin,
@@ -65,6 +66,7 @@ def test_duplicate_ids(tmp_path):
     assert_one_line_error(result, "a.md", "b.md")
 
 
+@pytest.mark.model
 def test_index_then_ask_end_to_end(tmp_path):
     data = tmp_path / "data"
     result = run("index", "--corpus", str(CORPUS), data_dir=data)
@@ -93,7 +95,7 @@ def test_index_then_ask_end_to_end(tmp_path):
         }
 
 
-def test_ask_batch_gives_one_line_per_question(seed_engine, tmp_path):
+def test_ask_batch_gives_one_line_per_question(seed_index, tmp_path):
     batch = write(
         tmp_path / "q.jsonl",
         "\n".join(
@@ -106,7 +108,7 @@ def test_ask_batch_gives_one_line_per_question(seed_engine, tmp_path):
         )
         + "\n",
     )
-    result = invoke(seed_engine, "ask", "--batch", str(batch), "--json")
+    result = invoke(seed_index, "ask", "--batch", str(batch), "--json")
     lines = [json.loads(x) for x in result.stdout.splitlines()]
     assert [x["id"] for x in lines] == ["q1", None, "q3", "q4"]
     assert "error" in lines[1] and "not JSON" in lines[1]["error"]
@@ -115,26 +117,27 @@ def test_ask_batch_gives_one_line_per_question(seed_engine, tmp_path):
     assert result.exit_code == 1  # some lines failed, and each said why
 
 
-def test_search_json_and_batch(seed_engine, tmp_path):
-    result = invoke(seed_engine, "search", "Gemini utilisateurs", "--json", "--k", "3")
+def test_search_json_and_batch(seed_index, tmp_path):
+    result = invoke(seed_index, "search", "Gemini utilisateurs", "--json", "--k", "3")
     hits = json.loads(result.stdout)["hits"]
     assert 0 < len(hits) <= 3
     assert set(hits[0]) == {"article_id", "chunk_id", "score", "text", "start", "end"}
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
     batch = write(tmp_path / "s.jsonl", json.dumps({"id": 7, "query": "Nick Turley"}) + "\n")
     out = json.loads(
-        invoke(seed_engine, "search", "--batch", str(batch), "--k", "2", "--json").stdout
+        invoke(seed_index, "search", "--batch", str(batch), "--k", "2", "--json").stdout
     )
     assert out["id"] == 7 and len(out["hits"]) == 2
 
 
-def test_sources(seed_engine):
-    rows = [json.loads(x) for x in invoke(seed_engine, "sources", "--json").stdout.splitlines()]
+def test_sources(seed_index):
+    rows = [json.loads(x) for x in invoke(seed_index, "sources", "--json").stdout.splitlines()]
     assert {r["source"] for r in rows} == {"AFP", "Institut des Arts Numériques"}
     assert all(r["chunks"] > 0 for r in rows)
     assert set(rows[0]) == {"id", "title", "source", "date", "url", "chunks", "copies"}
 
 
+@pytest.mark.model
 def test_index_shows_progress_bars_on_a_terminal_and_nothing_otherwise(tmp_path):
     """stderr on a pseudo-terminal gets tqdm bars for each stage; the summary line is stdout."""
     import fcntl
@@ -160,7 +163,7 @@ def test_index_shows_progress_bars_on_a_terminal_and_nothing_otherwise(tmp_path)
     reader.start()
     env = {**os.environ, "REVUE_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "index.cli", "index", "--corpus", str(CORPUS)],
+        [sys.executable, "-m", "cli.main", "index", "--corpus", str(CORPUS)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -181,3 +184,27 @@ def test_index_shows_progress_bars_on_a_terminal_and_nothing_otherwise(tmp_path)
 
     quiet = run("index", "--corpus", str(CORPUS), data_dir=tmp_path / "quiet")
     assert quiet.returncode == 0 and quiet.stderr == ""  # not a terminal: no bars
+
+
+def documented_commands() -> dict[str, str]:
+    """``revue`` sub-commands named in the README's command-line table, with their row."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `revue (\w+)[^`]*` \|(.*)\|$", readme, flags=re.MULTILINE)
+    return {name: text for name, text in rows}
+
+
+def test_every_command_is_in_the_readme_and_answers_help():
+    documented = documented_commands()
+    assert set(documented) == set(cli.commands), "README command table and `revue` disagree"
+    for name in cli.commands:
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, result.output
+        assert f"Usage: revue {name}" in result.output or f"Usage: cli {name}" in result.output
+
+
+def test_the_documented_options_exist():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, options in re.findall(r"^\| `revue (\w+) ([^`]*)` \|", readme, flags=re.MULTILINE):
+        known = {opt for p in cli.commands[name].params for opt in p.opts}
+        for option in re.findall(r"--[\w-]+", options):
+            assert option in known, f"README documents {option} for `revue {name}`"

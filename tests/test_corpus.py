@@ -1,4 +1,4 @@
-"""Behaviour of index.corpus.load_corpus."""
+"""Behaviour of index.ingest.corpus.load_corpus."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from index.corpus import load_corpus
 from index.errors import CorpusPathError, DuplicateArticleId
+from index.ingest.corpus import load_corpus
 from index.records import Problem
 from tests.conftest import write
 

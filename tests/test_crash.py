@@ -17,6 +17,8 @@ import pytest
 from tests.conftest import CORPUS, ROOT, write
 from tests.test_indexing import Spy, article
 
+pytestmark = pytest.mark.model  # starts or loads the real embedding model
+
 HELPER = ROOT / "tests" / "crash_index.py"
 OLD = {
     "budget": "Le conseil municipal de Nantes a voté mardi un budget de 12 millions d'euros "
@@ -85,7 +87,7 @@ def assert_complete(engine, expected_ids: set[str], finished: bool = True) -> No
 
 
 def seed_ids() -> set[str]:
-    from index.corpus import load_corpus
+    from index.ingest.corpus import load_corpus
 
     return {a.id for a in load_corpus([CORPUS]).articles}
 
@@ -139,8 +141,8 @@ def test_a_reindex_killed_from_outside_mid_embedding(base_index, tmp_path, embed
     news = corpus_file(tmp_path / "news.jsonl", {**NEW, **many})
     env = {**os.environ, "REVUE_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1"}
     code = (
-        "import sys; from index import indexer; indexer.STAGE_CHUNKS = 4; "
-        "from bot.cli import main; sys.argv = ['revue'] + sys.argv[1:]; main()"
+        "import sys; from index.indexing import embedding; embedding.STAGE_CHUNKS = 4; "
+        "from cli.main import main; sys.argv = ['revue'] + sys.argv[1:]; main()"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "index", "--corpus", str(CORPUS), "--corpus", str(news)],

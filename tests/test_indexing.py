@@ -1,18 +1,20 @@
-"""Indexing with the real model, SQLite and FAISS: incremental, reported problems, rebuilds."""
+"""Indexing into real SQLite and FAISS (fake encoder): incremental, reported problems, rebuilds."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from pathlib import Path
 
 import pytest
 
 from index.errors import DuplicateArticleId, IndexMissing
-from index.indexer import vectors_path
+from index.storage.layout import vectors_path
 from tests.conftest import CORPUS, write
 
 
 class Spy:
-    """Delegates to the real embedder and counts what it is asked to embed."""
+    """Delegates to an encoder and counts what it is asked to embed."""
 
     def __init__(self, real, fingerprint=None):
         self.real = real
@@ -31,11 +33,11 @@ def article(id_, text, **meta):
     return json.dumps({"id": id_, "text": text, **meta}, ensure_ascii=False)
 
 
-def test_unchanged_corpus_embeds_nothing(make_engine, embedder):
+def test_unchanged_corpus_embeds_nothing(make_engine, encoder):
     engine = make_engine()
     first = engine.index([CORPUS])
     assert first.added == 2 and first.chunks_embedded == first.chunks_total > 0
-    spy = Spy(embedder)
+    spy = Spy(encoder)
     engine._embedder = spy
     second = engine.index([CORPUS])
     assert spy.embedded == []
@@ -43,14 +45,14 @@ def test_unchanged_corpus_embeds_nothing(make_engine, embedder):
     assert second.chunks_total == first.chunks_total
 
 
-def test_add_change_remove_touch_only_their_article(make_engine, embedder, tmp_path):
+def test_add_change_remove_touch_only_their_article(make_engine, encoder, tmp_path):
     corpus = tmp_path / "news.jsonl"
     a = article("a", "Le conseil municipal a voté le budget de la piscine mardi soir.")
     b = article("b", "La grève des transports perturbe le trafic des trains régionaux.")
     c = article("c", "Un nouveau musée consacré à la bande dessinée ouvre à Angoulême.")
     write(corpus, "\n".join([a, b]) + "\n")
     engine = make_engine()
-    engine._embedder = spy = Spy(embedder)
+    engine._embedder = spy = Spy(encoder)
     engine.index([corpus])
     assert len(spy.embedded) == 2
 
@@ -70,10 +72,10 @@ def test_add_change_remove_touch_only_their_article(make_engine, embedder, tmp_p
     assert {s.id for s in engine.sources()} == {"a", "b"}
 
 
-def test_model_change_rebuilds_everything(make_engine, embedder):
+def test_model_change_rebuilds_everything(make_engine, encoder):
     engine = make_engine()
     engine.index([CORPUS])
-    engine._embedder = spy = Spy(embedder, fingerprint="another-model|dim=384")
+    engine._embedder = spy = Spy(encoder, fingerprint="another-model|dim=1024")
     summary = engine.index([CORPUS])
     assert summary.rebuilt and summary.changed == 2 and len(spy.embedded) == summary.chunks_total
 
@@ -101,13 +103,16 @@ def test_duplicate_id_is_an_error_naming_both(make_engine, tmp_path):
 
 
 def test_missing_index_is_reported(make_engine):
-    with pytest.raises(IndexMissing, match="revue index"):
-        make_engine().ask("Who is Nick Turley?")
+    engine = make_engine()
+    with pytest.raises(IndexMissing, match="no index in"):
+        engine.ask("Who is Nick Turley?")
+    with pytest.raises(IndexMissing, match="no index in"):
+        engine.sources()
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong count", "missing"])
 def test_a_damaged_vector_file_is_detected_and_rebuilt_from_sqlite(
-    damage, make_engine, embedder, tmp_path, caplog
+    damage, make_engine, encoder, tmp_path, caplog
 ):
     engine = make_engine()
     engine.index([CORPUS])
@@ -125,7 +130,7 @@ def test_a_damaged_vector_file_is_detected_and_rebuilt_from_sqlite(
     else:
         path.unlink()
     fresh = make_engine(data)
-    fresh._embedder = spy = Spy(embedder)
+    fresh._embedder = spy = Spy(encoder)
     with caplog.at_level("WARNING", logger="revue"):
         hits = fresh.search("Who is Nick Turley?", k=3)
     assert any("Nick Turley" in h.text for h in hits)
@@ -180,15 +185,53 @@ def test_above_the_exact_search_size_an_hnsw_index_is_written_and_used(make_engi
     ]
 
 
-def test_an_index_written_before_a_schema_migration_is_upgraded_when_read(make_engine, embedder):
-    import sqlite3
+def as_revue_0_1_recorded_it(db: sqlite3.Connection, applied: list[str]) -> None:
+    """Revue 0.1 recorded applied migrations in ``_migrations(name, applied_at)`` (its own
+    runner), not in sqlite-utils' ``_sqlite_migrations``."""
+    db.execute("drop table _sqlite_migrations")
+    db.execute("create table [_migrations] ([name] TEXT PRIMARY KEY, [applied_at] TEXT)")
+    db.executemany(
+        "insert into _migrations values (?, ?)", [(n, "2026-11-20T09:00:00+00:00") for n in applied]
+    )
 
+
+def migrations_of(data_dir: Path) -> list[tuple[str, str, str]]:
+    db = sqlite3.connect(data_dir / "revue.db")
+    try:
+        assert (
+            db.execute("select name from sqlite_master where name = '_migrations'").fetchall() == []
+        )
+        return db.execute(
+            "select migration_set, name, applied_at from _sqlite_migrations order by id"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+def test_an_index_written_by_revue_0_1_keeps_its_migration_records(make_engine):
     engine = make_engine()
     engine.index([CORPUS])
     engine.close()
     db = sqlite3.connect(engine.data_dir / "revue.db")
-    with db:  # back to the schema of migration 001, as an older Revue wrote it
-        db.execute("delete from _migrations where name = '002_staging_and_groups'")
+    with db:
+        as_revue_0_1_recorded_it(db, ["001_initial", "002_staging_and_groups"])
+    db.close()
+    reader = make_engine(engine.data_dir)
+    assert reader.ask("Why did OpenAI pause advertising?").citations  # nothing applied twice
+    assert reader.retriever().store.is_current()
+    assert migrations_of(engine.data_dir) == [
+        ("revue", "001_initial", "2026-11-20T09:00:00+00:00"),
+        ("revue", "002_staging_and_groups", "2026-11-20T09:00:00+00:00"),
+    ]
+
+
+def test_an_index_written_before_a_schema_migration_is_upgraded_when_read(make_engine):
+    engine = make_engine()
+    engine.index([CORPUS])
+    engine.close()
+    db = sqlite3.connect(engine.data_dir / "revue.db")
+    with db:  # back to the schema of migration 001, as Revue 0.1 wrote it before 002
+        as_revue_0_1_recorded_it(db, ["001_initial"])
         db.execute("drop index idx_articles_group_id")
         db.execute("alter table articles drop column group_id")
         db.execute("alter table articles drop column signature")
@@ -198,5 +241,9 @@ def test_an_index_written_before_a_schema_migration_is_upgraded_when_read(make_e
     answer = reader.ask("Why did OpenAI pause advertising?")
     assert not answer.abstained and answer.citations
     assert reader.retriever().store.is_current()
+    assert [m[1] for m in migrations_of(engine.data_dir)] == [
+        "001_initial",
+        "002_staging_and_groups",
+    ]
     summary = reader.index([CORPUS])  # signatures are backfilled; nothing is re-embedded
     assert summary.chunks_embedded == 0 and summary.unchanged == 2

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from index.cli import cli
+from cli.main import cli
 from tests.conftest import write
 
 DISPATCH = (
@@ -69,7 +69,7 @@ def test_copies_are_grouped_cited_once_and_listed_under_the_first(make_engine, t
     assert [c.source for c in sources["afp-cordemais"].copies] == ["Ouest-France", "Presse Océan"]
     assert sources["reportage"].copies == ()
 
-    answer = engine.ask("Combien de salariés travaillent à la centrale de Cordemais ?")
+    answer = engine.ask("Combien de salariés du site se verront proposer un reclassement ?")
     assert not answer.abstained
     dispatch = [c for c in answer.citations if c.article_id in COPIES]
     assert len({c.article_id for c in dispatch}) == 1  # one outlet's copy is quoted

@@ -11,15 +11,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import RevueBot
-from bot.errors import NotAdmin, user_message
+from bot.errors import NotAdmin, reindex_failure
 from bot.render import NO_PINGS
-from index.cli_output import summary_line
 from index.errors import RevueError
+from index.records import Stage
 
 log = logging.getLogger(__name__)
 
 TOKEN_LIFETIME = 14 * 60  # interaction tokens expire after 15 minutes; then edit via the channel
-STAGES = {
+STAGES: dict[Stage, str] = {
     "parse": "reading the corpus",
     "chunk": "splitting articles into passages",
     "embed": "embedding passages",
@@ -50,7 +50,7 @@ class Reindex(commands.Cog):
     def __init__(self, bot: RevueBot) -> None:
         self.bot = bot
         self.task: asyncio.Task[None] | None = None
-        self.progress: tuple[str, int, int] | None = None
+        self.progress: tuple[Stage, int, int] | None = None
         self.status_id: int | None = None
         self.started = 0.0
         self.token_lifetime = TOKEN_LIFETIME
@@ -88,7 +88,7 @@ class Reindex(commands.Cog):
         """Run the engine's incremental indexing in a thread; the final status line."""
         loop = asyncio.get_running_loop()
 
-        def progress(stage: str, done: int, total: int) -> None:
+        def progress(stage: Stage, done: int, total: int) -> None:
             loop.call_soon_threadsafe(setattr, self, "progress", (stage, done, total))
 
         paths = list(self.bot.settings.corpus)
@@ -103,10 +103,10 @@ class Reindex(commands.Cog):
             summary = work.result()
         except RevueError as exc:
             log.warning("reindex failed: %s", exc)
-            return f"Reindex failed: {user_message_or_text(exc)}"
-        log.info("reindex: %s", summary_line(summary))
+            return f"Reindex failed: {reindex_failure(exc)}"
+        log.info("reindex: %s", summary.describe())
         skipped = "".join(f"\nskipped {p.origin}: {p.reason}" for p in summary.problems[:10])
-        return f"Reindex done: {summary_line(summary)}.{skipped}"[:2000]
+        return f"Reindex done: {summary.describe()}.{skipped}"[:2000]
 
     async def edit(self, interaction: discord.Interaction, content: str) -> None:
         """Edit the status message (through the channel once the interaction token is old)."""
@@ -122,14 +122,9 @@ class Reindex(commands.Cog):
             log.warning("could not edit the reindex status message", exc_info=True)
 
 
-def progress_line(stage: str, done: int, total: int) -> str:
+def progress_line(stage: Stage, done: int, total: int) -> str:
     what = STAGES.get(stage, stage)
     return f"Reindexing: {what} ({done}/{total})…" if total else f"Reindexing: {what} ({done})…"
-
-
-def user_message_or_text(exc: RevueError) -> str:
-    message = user_message(exc)
-    return message if not message.startswith("I couldn't") else str(exc)
 
 
 async def setup(bot: RevueBot) -> None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from index.e5model import materialise
 from index.errors import ModelUnavailable
+from index.model.e5model import materialise
+from index.model.encoder import ProgressFn
 from index.settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
-
-ProgressFn = Callable[[int], None]
 
 
 def resolve_model(spec: str) -> tuple[str, str]:

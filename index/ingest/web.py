@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from index.corpus import html_article, load_corpus
 from index.errors import AlreadyInCorpus, FetchFailed, NotAnArticle, RevueError
-from index.feeds import FEED_SUFFIXES, Feed, looks_like_feed, parse_feed
+from index.ingest.corpus import html_article, load_corpus
+from index.ingest.feeds import FEED_SUFFIXES, Feed, looks_like_feed, parse_feed
 from index.records import Article, Problem
 
 MAX_BYTES = 10 * 1024 * 1024

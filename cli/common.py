@@ -1,0 +1,67 @@
+"""What the command modules share: the engine of this invocation, the --corpus option, indexing
+with progress bars, and how an engine error is worded for a person."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from cli.output import Bars
+from index.errors import IndexBusy, IndexDamaged, IndexMissing, ModelUnavailable, RevueError
+from index.records import IndexSummary
+from index.settings import Settings
+
+if TYPE_CHECKING:
+    from index.engine import Revue
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_CORPUS = Path("corpus")
+
+# What to do next, by the kind of error (the engine says what is wrong, not what to run).
+NEXT_STEP: dict[type[RevueError], str] = {
+    IndexMissing: "run `revue index` first",
+    IndexBusy: "wait for it to finish, then try again",
+    IndexDamaged: "run `revue index` to rebuild it, or move the data directory away",
+    ModelUnavailable: "set REVUE_MODEL to a sentence-transformers folder, or run `revue model`",
+}
+
+
+def explain(exc: RevueError) -> str:
+    """The engine's message, followed by the next step for its kind of error."""
+    step = next((s for kind, s in NEXT_STEP.items() if isinstance(exc, kind)), None)
+    return f"{exc}: {step}" if step else str(exc)
+
+
+def engine_of(ctx: click.Context) -> Revue:
+    from index.engine import Revue  # imported on use: torch is slow to import
+
+    if ctx.obj is None:
+        ctx.obj = Revue(Settings())
+    engine: Revue = ctx.obj
+    return engine
+
+
+def corpus_option(f: F) -> F:
+    return click.option(
+        "--corpus",
+        "corpus",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="A corpus directory or file (.md, .txt, .html, .jsonl, .jsonl.gz); repeatable.",
+    )(f)
+
+
+def do_index(engine: Revue, corpus: tuple[Path, ...] | list[Path]) -> IndexSummary:
+    bars = Bars(sys.stderr.isatty())
+    try:
+        summary = engine.index(list(corpus) or [DEFAULT_CORPUS], progress=bars)
+    finally:
+        bars.close()
+    for p in summary.problems:
+        click.echo(f"skipped {p.origin}: {p.reason}", err=True)
+    click.echo(summary.describe())
+    return summary

@@ -1,0 +1,116 @@
+"""How the command line prints: one-line errors, progress bars, answers, hits and sources."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from index.records import Answer, ArticleInfo, Copy, Hit, Stage, byline
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """``revue: message`` on stderr, then exit with ``code``."""
+    click.echo(f"revue: {message}", err=True)
+    sys.exit(code)
+
+
+def echo_json(obj: object) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+class Bars:
+    """tqdm progress bars on a terminal; nothing otherwise."""
+
+    UNITS = {"embed": "chunk", "write": "step"}
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bars: dict[Stage, tqdm[Any]] = {}
+
+    def __call__(self, stage: Stage, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            unit = self.UNITS.get(stage, "article")
+            bar = self.bars[stage] = tqdm(total=total or None, desc=stage, unit=unit, leave=False)
+        bar.total = total or None  # 0: not known yet (articles still being read)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def answer_json(answer: Answer, qid: object = None) -> dict[str, Any]:
+    return {
+        "id": qid,
+        "question": answer.question,
+        "answer": answer.answer,
+        "abstained": answer.abstained,
+        "citations": [asdict(c) for c in answer.citations],
+    }
+
+
+def hits_json(hits: list[Hit], qid: object = None, query: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": qid}
+    if query is not None:
+        out["query"] = query
+    out["hits"] = [
+        {
+            "article_id": h.article_id,
+            "chunk_id": h.chunk_id,
+            "score": round(h.score, 6),
+            "text": h.text,
+            "start": h.start,
+            "end": h.end,
+        }
+        for h in hits
+    ]
+    return out
+
+
+def copies_line(copies: tuple[Copy, ...]) -> str:
+    """Where else a wire dispatch ran: "Le Monde (2024-03-01), Ouest-France"."""
+    return ", ".join(
+        f"{c.source or c.article_id}" + (f" ({c.date})" if c.date else "") for c in copies
+    )
+
+
+def render_answer(answer: Answer) -> str:
+    lines = [answer.answer]
+    for c in answer.citations:
+        lines += ["", f"[{c.n}] {byline(c.source, c.date, c.title) or c.article_id}"]
+        if c.url:
+            lines.append(f"    {c.url}")
+        if c.also_in:
+            lines.append(f"    also in: {copies_line(c.also_in)}")
+        lines.append(f"    “{c.quote}” (characters {c.start}–{c.end} of {c.article_id})")
+    return "\n".join(lines)
+
+
+def render_hits(hits: list[Hit]) -> str:
+    lines = []
+    for n, h in enumerate(hits, 1):
+        snippet = " ".join(h.text.split())
+        lines.append(
+            f"{n:>2}. {h.article_id} [{h.start}:{h.end}] {h.score:.4f}\n    {snippet[:240]}"
+        )
+    return "\n".join(lines)
+
+
+def render_source(a: ArticleInfo) -> str:
+    return (
+        f"{a.id}  {a.title or '(untitled)'}  [{a.byline}] {a.chunks} chunks"
+        + (f"\n    {a.url}" if a.url else "")
+        + (f"\n    also in: {copies_line(a.copies)}" if a.copies else "")
+    )

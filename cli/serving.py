@@ -1,0 +1,96 @@
+"""Serving: ``revue run`` (what ``make run`` runs), ``revue bot``, ``revue model``.
+
+The bot, and with it discord.py, is imported only when a command starts it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cli.common import corpus_option, do_index, engine_of, explain
+from cli.output import fail, render_answer
+from index.errors import RevueError
+
+if TYPE_CHECKING:
+    from bot.settings import BotSettings
+    from index.engine import Revue
+
+BOT_LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
+
+
+def prompt(engine: Revue) -> None:
+    """Answer questions typed at the prompt (or piped in), one per line, until end of input."""
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo("Ask a question about the coverage (Ctrl-D to quit).")
+    while True:
+        try:
+            line = input("? " if interactive else "")
+        except EOFError:
+            break
+        if not line.strip():
+            continue
+        if not interactive:
+            click.echo(f"? {line}")
+        try:
+            click.echo(render_answer(engine.ask(line)) + "\n")
+        except RevueError as exc:
+            click.echo(f"revue: {explain(exc)}", err=True)
+
+
+def _bot_settings() -> BotSettings:
+    from bot.settings import BotSettings
+
+    return BotSettings()
+
+
+def start_bot(engine: Revue, settings: BotSettings) -> None:
+    """Serve Discord in the foreground; a failure to connect is one sentence and exit 1."""
+    from bot.runner import CannotServe, serve_forever
+
+    logging.getLogger().setLevel(logging.INFO)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(logging.Formatter(BOT_LOG_FORMAT))
+    try:
+        serve_forever(engine, settings)
+    except CannotServe as exc:
+        fail(str(exc))
+
+
+@click.command("run")
+@corpus_option
+@click.pass_context
+def run_cmd(ctx: click.Context, corpus: tuple[Path, ...]) -> None:
+    """Index the corpus if needed, then answer in Discord (with DISCORD_TOKEN) or at a prompt."""
+    settings = _bot_settings()
+    engine = engine_of(ctx)
+    if not settings.secret():
+        click.echo("revue: DISCORD_TOKEN is not set, so answering at this prompt.", err=True)
+        do_index(engine, corpus)
+        prompt(engine)
+        return
+    do_index(engine, corpus or tuple(settings.corpus))
+    start_bot(engine, settings)
+
+
+@click.command("bot")
+@click.pass_context
+def bot_cmd(ctx: click.Context) -> None:
+    """Answer questions in Discord (needs DISCORD_TOKEN)."""
+    settings = _bot_settings()
+    if not settings.secret():
+        fail("DISCORD_TOKEN is not set (environment or .env): see “Run it in your server”.")
+    start_bot(engine_of(ctx), settings)
+
+
+@click.command("model")
+def model_cmd() -> None:
+    """Build (once) and show the default embedding model folder."""
+    from index.model.e5model import materialise
+
+    click.echo(materialise())

@@ -1,0 +1,209 @@
+"""Incremental, crash-safe indexing: corpus -> chunks -> embeddings -> SQLite + FAISS.
+
+An article is re-embedded only when its content hash changed; a change of embedding model
+rebuilds everything. Work is staged and then swapped in with one transaction, so ``kill -9`` at
+any moment leaves the last complete index in place, and the next run reuses what was staged.
+
+1. ``plan``: compare the corpus with the store (added, changed, removed, unchanged).
+2. ``embed_and_stage``: chunks of new and changed articles are embedded in batches, each batch
+   committed to ``staged_chunks``: a run killed here loses at most one batch of work, and the
+   live index is untouched.
+3. ``group_copies``: wire signatures for the new articles, and the groups of the whole corpus.
+4. ``swap_in``: the FAISS file of the next generation is written beside the current one, then
+   one SQLite transaction swaps the staged chunks in and bumps the generation; readers switch
+   to the new FAISS file when they see it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.indexing import wire
+from index.indexing.embedding import embed_and_stage
+from index.model.encoder import PassageEncoder
+from index.records import Article, CorpusLoad, IndexSummary, Stage
+from index.storage.layout import db_path, drop_old_vectors, vectors_path, writer_lock
+from index.storage.staging import NextGeneration
+from index.storage.store import Store
+from index.storage.vectors import EXACT_UP_TO, VectorIndex, kind_for
+
+Progress = Callable[[Stage, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Where and how one run indexes: the open store, the model, whom to tell progress."""
+
+    store: Store
+    data_dir: Path
+    encoder: PassageEncoder
+    progress: Progress | None = None
+    exact_up_to: int = EXACT_UP_TO
+
+    def tell(self, stage: Stage, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The difference between the corpus and the store: what this run has to do."""
+
+    corpus: CorpusLoad
+    added: tuple[Article, ...]
+    changed: tuple[Article, ...]
+    removed: tuple[str, ...]
+    unsigned: tuple[Article, ...]  # indexed before wire grouping existed: signed now
+    rebuilt: bool  # a new model: every article is redone
+    first_run: bool
+    generation: int  # the live generation
+
+    @property
+    def todo(self) -> tuple[Article, ...]:
+        return self.added + self.changed
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.corpus.articles) - len(self.todo)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not (self.todo or self.removed or self.rebuilt or self.unsigned or self.first_run)
+
+
+def run_index(
+    data_dir: Path,
+    corpus: CorpusLoad,
+    encoder: PassageEncoder,
+    progress: Progress | None = None,
+    exact_up_to: int = EXACT_UP_TO,
+) -> IndexSummary:
+    """Bring the index in ``data_dir`` in line with ``corpus``, under the writer lock."""
+    started = time.perf_counter()
+    with writer_lock(data_dir):
+        store = Store(db_path(data_dir))
+        try:
+            job = Job(store, data_dir, encoder, progress, exact_up_to)
+            the_plan = plan(store, corpus, encoder.fingerprint)
+            embedded = execute(job, the_plan)
+            return summary(store, the_plan, embedded, time.perf_counter() - started)
+        finally:
+            store.close()
+
+
+def plan(store: Store, corpus: CorpusLoad, fingerprint: str) -> Plan:
+    previous = store.get_meta("model")
+    stored = store.article_hashes()
+    # A new model makes every stored vector stale: every article is redone, and the old index
+    # keeps answering until the new one is complete.
+    rebuilt = previous is not None and previous != fingerprint and bool(stored)
+    added = [a for a in corpus.articles if a.id not in stored]
+    changed = [
+        a for a in corpus.articles if a.id in stored and (rebuilt or stored[a.id] != a.content_hash)
+    ]
+    todo_ids = {a.id for a in added + changed}
+    signed = store.signed_ids()
+    return Plan(
+        corpus=corpus,
+        added=tuple(added),
+        changed=tuple(changed),
+        removed=tuple(sorted(set(stored) - {a.id for a in corpus.articles})),
+        unsigned=tuple(a for a in corpus.articles if a.id not in signed | todo_ids),
+        rebuilt=rebuilt,
+        first_run=previous is None,
+        generation=int(store.get_meta("generation") or 0),
+    )
+
+
+def execute(job: Job, plan: Plan) -> int:
+    """Carry out ``plan``; the number of chunks embedded."""
+    store = job.store
+    if store.get_meta("staged_model") not in (None, job.encoder.fingerprint):
+        store.drop_staged()
+    if plan.nothing_to_do:
+        refresh_vectors(job, plan.generation)
+        return 0
+    store.drop_staged(keep={a.id: a.content_hash for a in plan.todo})
+    store.set_meta({"staged_model": job.encoder.fingerprint})
+    staged = store.staged_hashes()
+    pending = [a for a in plan.todo if a.id not in staged]
+    embedded = embed_and_stage(store, job.encoder, pending, job.tell)
+    job.tell("write", 0, 3)
+    signatures, groups = group_copies(store, plan)
+    job.tell("write", 1, 3)
+    swap_in(job, plan, signatures, groups)
+    return embedded
+
+
+def refresh_vectors(job: Job, generation: int) -> None:
+    """Nothing changed: rewrite the FAISS file only if it is missing or of the wrong kind."""
+    store = job.store
+    kind = store.get_meta("vector_kind") or "exact"
+    wanted_kind = kind_for(store.counts()[1], job.exact_up_to)
+    if not vectors_path(job.data_dir, generation).exists() or kind != wanted_kind:
+        vi = VectorIndex.build(store.dim, store.iter_vectors(), job.exact_up_to)
+        vi.save(vectors_path(job.data_dir, generation))
+        store.set_meta({"vector_kind": vi.kind})
+
+
+def group_copies(store: Store, plan: Plan) -> tuple[dict[str, bytes], dict[str, str | None]]:
+    """New signatures, and the wire group (or None) of every article of the corpus."""
+    wanted = {a.id for a in plan.corpus.articles}
+    signatures = wire.signatures_for([*plan.todo, *plan.unsigned])
+    everyone = {a: s for a, s in store.signatures().items() if a in wanted}
+    everyone.update(signatures)
+    order = {k: v for k, v in store.publication_order().items() if k in wanted}
+    order.update({a.id: wire.sort_key(a) for a in plan.todo})
+    grouped = wire.group(everyone, order)
+    return signatures, {a: grouped.get(a) for a in wanted}
+
+
+def swap_in(
+    job: Job, plan: Plan, signatures: dict[str, bytes], groups: dict[str, str | None]
+) -> None:
+    """Write the next generation's FAISS file, then commit it with one transaction."""
+    store, encoder = job.store, job.encoder
+    first_id = store.chunk_id_high() + 1
+    new_total = store.staged_count()
+    dropped = {a.id for a in plan.changed} | set(plan.removed)
+    vi = VectorIndex.build(
+        encoder.dim,
+        itertools.chain(store.iter_vectors(exclude=dropped), store.iter_staged(first_id)),
+        job.exact_up_to,
+    )
+    nxt = plan.generation + 1
+    vi.save(vectors_path(job.data_dir, nxt))
+    job.tell("write", 2, 3)
+    meta = {
+        "model": encoder.fingerprint,
+        "model_name": encoder.name,
+        "dim": str(encoder.dim),
+        "generation": str(nxt),
+        "chunk_id_high": str(first_id + new_total - 1),
+        "chunk_count": str(vi.size),
+        "vector_kind": vi.kind,
+    }
+    store.commit(NextGeneration(plan.todo, plan.removed, first_id, meta, signatures, groups))
+    drop_old_vectors(job.data_dir, nxt)
+    job.tell("write", 3, 3)
+
+
+def summary(store: Store, plan: Plan, embedded: int, seconds: float) -> IndexSummary:
+    articles_total, chunks_total = store.counts()
+    return IndexSummary(
+        added=len(plan.added),
+        changed=len(plan.changed),
+        removed=len(plan.removed),
+        unchanged=plan.unchanged,
+        chunks_embedded=embedded,
+        articles_total=articles_total,
+        chunks_total=chunks_total,
+        seconds=seconds,
+        rebuilt=plan.rebuilt,
+        problems=plan.corpus.problems,
+        wire_groups=store.group_count(),
+    )

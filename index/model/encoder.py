@@ -1,0 +1,35 @@
+"""What the engine needs of an embedding model; ``Embedder`` is the real one, tests bring a fake."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+ProgressFn = Callable[[int], None]  # told how many texts were encoded since the last call
+
+
+class PassageEncoder(Protocol):
+    """Encodes passages for the index (what indexing needs)."""
+
+    name: str
+    dim: int
+    max_tokens: int
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the vectors' space: a change means every stored vector is stale."""
+        ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def encode_passages(
+        self, texts: Sequence[str], progress: ProgressFn | None = None
+    ) -> np.ndarray: ...
+
+
+class Encoder(PassageEncoder, Protocol):
+    """Encodes passages and questions into the same space (what the engine needs)."""
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...

@@ -1,0 +1,72 @@
+"""Extractive answers: the sentences that answer a question, quoted verbatim and numbered.
+
+No language model writes anything: every quote is ``article.text[start:end]``. ``quotes`` picks
+the windows to quote, or none, and then the answer declines instead of quoting something loosely
+related.
+"""
+
+from __future__ import annotations
+
+from index.records import Answer, Citation
+from index.search.language import detect_language
+from index.search.quotes import (
+    AnswerConfig,
+    Baseline,
+    Candidate,
+    Embed,
+    Evidence,
+    candidates,
+    select,
+)
+
+DECLINE = {
+    "en": "The coverage I have doesn't say.",
+    "fr": "Les articles dont je dispose ne le disent pas.",
+}
+LEAD = {
+    "en": "Here is what the coverage says:",
+    "fr": "Voici ce qu'en disent les articles :",
+}
+
+
+def compose(
+    evidence: Evidence,
+    embed: Embed,
+    config: AnswerConfig = AnswerConfig(),
+    baseline: Baseline = Baseline(),
+) -> Answer:
+    """The answer to the question from its evidence: numbered verbatim quotes, or a decline."""
+    question = evidence.question
+    language = detect_language(question)
+    chosen = select(candidates(evidence, embed, config), config, baseline)
+    if not chosen:
+        return Answer(
+            question=question, answer=DECLINE[language], abstained=True, language=language
+        )
+    citations = tuple(cite(n, c, evidence) for n, c in enumerate(chosen, 1))
+    open_q, close_q = ("« ", " »") if language == "fr" else ("“", "”")
+    body = " ".join(f"{open_q}{c.quote}{close_q} [{c.n}]" for c in citations)
+    return Answer(
+        question=question,
+        answer=f"{LEAD[language]} {body}",
+        abstained=False,
+        language=language,
+        citations=citations,
+    )
+
+
+def cite(n: int, c: Candidate, evidence: Evidence) -> Citation:
+    a = evidence.articles[c.article_id]
+    return Citation(
+        n=n,
+        article_id=a.id,
+        title=a.title,
+        source=a.source,
+        date=a.date,
+        url=a.url,
+        quote=a.text[c.start : c.end],
+        start=c.start,
+        end=c.end,
+        score=round(c.score, 4),
+        also_in=evidence.copies.get(a.id, ()),
+    )

@@ -1,0 +1,194 @@
+"""Choosing quotes: windows of 1-3 sentences of the best passages, scored against the question;
+a decline when even the best one does not stand out from unrelated text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.indexing.chunking import sentences
+from index.records import Article, Copy, Hit
+from index.search.language import mentions, question_entities
+from index.text import fold, keyword_terms
+
+Embed = Callable[[list[str]], np.ndarray]  # passages -> L2-normalized vectors
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """How quotes are chosen. Defaults calibrated on PIAF by bench/calibrate.py."""
+
+    # Decline when the best window's cosine to the question stands less than this many standard
+    # deviations above the question's cosines to unrelated news (background_fr.txt beside this file).
+    abstain_below: float = 3.7
+    passage_weight: float = 0.5  # weight of the passage's own cosine in a window's score
+    keyword_weight: float = 0.03
+    max_citations: int = 3
+    passages: int = 6
+    margin: float = 0.05  # runners-up must score within this of the best
+    window_sentences: int = 3
+    window_chars: int = 400
+    min_chars: int = 25
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What an answer is drawn from: the question, its vector, the best passages, their articles
+    and the articles' wire copies."""
+
+    question: str
+    query_vec: np.ndarray
+    hits: Sequence[Hit]
+    articles: Mapping[str, Article]
+    copies: Mapping[str, tuple[Copy, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A window of consecutive sentences of a retrieved passage, scored against the question."""
+
+    article_id: str
+    first: int  # index of its first sentence in the article
+    last: int
+    start: int
+    end: int
+    similarity: float  # the window's cosine to the question
+    score: float  # similarity + passage and keyword evidence
+
+
+BACKGROUND_FILE = Path(__file__).with_name("background_fr.txt")
+
+
+def background_sentences() -> list[str]:
+    """Short news sentences on unrelated topics, written for Revue (not from any outlet)."""
+    lines = BACKGROUND_FILE.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _keyword_overlap(terms: Sequence[str], text: str) -> float:
+    if not terms:
+        return 0.0
+    folded = fold(text)
+    return sum(1 for t in terms if t in folded) / len(terms)
+
+
+Window = tuple[str, int, int]  # article id, first and last sentence
+
+
+def windows(evidence: Evidence, config: AnswerConfig) -> dict[Window, float]:
+    """Windows of 1 to ``window_sentences`` sentences of the best passages that name what the
+    question is about, each with the best cosine of a passage it came from."""
+    out: dict[Window, float] = {}
+    entities = question_entities(evidence.question)
+    for hit in evidence.hits[: config.passages]:
+        article = evidence.articles[hit.article_id]
+        folded = fold(f"{article.title or ''}\n{article.text}")
+        if not all(mentions(folded, e) for e in entities):
+            continue  # this article never names what the question is about
+        spans = _article_sentences(article)
+        inside = [i for i, (s, e) in enumerate(spans) if s < hit.end and e > hit.start]
+        for i in inside:
+            for j in range(i, min(i + config.window_sentences, len(spans))):
+                length = spans[j][1] - spans[i][0]
+                if j > i and length > config.window_chars:
+                    break
+                if length >= config.min_chars:
+                    key = (article.id, i, j)
+                    out[key] = max(out.get(key, -1.0), hit.dense or 0.0)
+    return out
+
+
+def window_vectors(
+    keys: Sequence[Window], articles: Mapping[str, Article], embed: Embed
+) -> np.ndarray:
+    """One vector per window. Each sentence is embedded once; a window's vector is the
+    length-weighted mean of its sentences' vectors (mean pooling makes this close to embedding
+    the window itself)."""
+    needed = sorted({(a, n) for a, i, j in keys for n in range(i, j + 1)})
+    where = {key: row for row, key in enumerate(needed)}
+    spans = {a: _article_sentences(articles[a]) for a, _ in needed}
+    sentence_vecs = embed([articles[a].text[slice(*spans[a][n])] for a, n in needed])
+    vecs = []
+    for a, i, j in keys:
+        rows = [where[(a, n)] for n in range(i, j + 1)]
+        weights = np.array([spans[a][n][1] - spans[a][n][0] for n in range(i, j + 1)], np.float32)
+        v = (sentence_vecs[rows] * weights[:, None]).sum(axis=0)
+        vecs.append(v / (np.linalg.norm(v) or 1.0))
+    return np.vstack(vecs)
+
+
+def candidates(
+    evidence: Evidence, embed: Embed, config: AnswerConfig = AnswerConfig()
+) -> list[Candidate]:
+    """The windows of the best passages, scored against the question, best first."""
+    found = windows(evidence, config)
+    if not found:
+        return []
+    keys = list(found)
+    sims = window_vectors(keys, evidence.articles, embed) @ evidence.query_vec
+    terms = keyword_terms(evidence.question)
+    out = []
+    for (a, i, j), sim in zip(keys, sims, strict=True):
+        spans = _article_sentences(evidence.articles[a])
+        s, e = spans[i][0], spans[j][1]
+        score = (
+            float(sim)
+            + config.passage_weight * found[(a, i, j)]
+            + config.keyword_weight * _keyword_overlap(terms, evidence.articles[a].text[s:e])
+        )
+        out.append(Candidate(a, i, j, s, e, float(sim), score))
+    return sorted(out, key=lambda c: c.score, reverse=True)
+
+
+_sentence_cache: dict[tuple[str, int], list[tuple[int, int]]] = {}
+
+
+def _article_sentences(article: Article) -> list[tuple[int, int]]:
+    key = (article.id, hash(article.text))
+    if key not in _sentence_cache:
+        if len(_sentence_cache) > 2048:
+            _sentence_cache.clear()
+        spans = sentences(article.text, (article.language or "fr")[:2])
+        _sentence_cache[key] = [(s.start, s.end) for s in spans]
+    return _sentence_cache[key]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A question's cosines to unrelated text: their mean and standard deviation."""
+
+    mean: float = 0.0
+    std: float = 1.0
+
+    def relevance(self, similarity: float) -> float:
+        return (similarity - self.mean) / max(self.std, 1e-6)
+
+
+def select(
+    scored: Sequence[Candidate],
+    config: AnswerConfig = AnswerConfig(),
+    baseline: Baseline = Baseline(),
+) -> list[Candidate]:
+    """The windows to quote: the best and close runners-up, not overlapping; [] to decline.
+
+    Cosines vary by question, and shrink when question and article are in different
+    languages, so the evidence is judged by how far the best window stands above the
+    question's cosines to unrelated text (``baseline``), in standard deviations.
+    """
+    if not scored or baseline.relevance(max(c.similarity for c in scored)) < config.abstain_below:
+        return []
+    floor = scored[0].score - config.margin
+    chosen: list[Candidate] = []
+    for c in scored:
+        if c.score < floor or len(chosen) == config.max_citations:
+            break
+        if any(
+            o.article_id == c.article_id and c.first <= o.last and c.last >= o.first for o in chosen
+        ):
+            continue
+        chosen.append(c)
+    return chosen

@@ -1,0 +1,107 @@
+"""Hybrid retrieval: FAISS (dense) and SQLite FTS5 (BM25) fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.records import Hit, SearchMode
+from index.storage.store import Store
+from index.storage.vectors import VectorIndex
+from index.text import keyword_terms
+
+RRF_K = 60
+CANDIDATES = 100
+NEAR_DUPLICATE_COSINE = 0.97
+
+
+@dataclass(frozen=True)
+class Fused:
+    """The dense and keyword rankings of one query, and their reciprocal-rank fusion."""
+
+    dense_rank: dict[int, int]
+    keyword_rank: dict[int, int]
+
+    @property
+    def scores(self) -> dict[int, float]:
+        fused: dict[int, float] = {}
+        for ranking in (self.dense_rank, self.keyword_rank):
+            for cid, r in ranking.items():
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + r)
+        return fused
+
+    def order(self) -> list[int]:
+        scores = self.scores
+        return sorted(scores, key=lambda c: scores[c], reverse=True)
+
+
+class Retriever:
+    """Finds the chunks that best match a question."""
+
+    def __init__(self, store: Store, vectors: VectorIndex):
+        self.store = store
+        self.vectors = vectors
+
+    def dense(self, query_vec: np.ndarray, k: int = CANDIDATES) -> list[tuple[int, float]]:
+        return self.vectors.search(query_vec, k)
+
+    def keyword(self, question: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
+        return self.store.keyword_search(keyword_terms(question), k)
+
+    def search(
+        self,
+        question: str,
+        query_vec: np.ndarray,
+        k: int = 10,
+        mode: SearchMode = "hybrid",
+        candidates: int = CANDIDATES,
+    ) -> list[Hit]:
+        """Best chunks first; ``mode`` is ``hybrid``, ``dense`` or ``keyword``.
+
+        ``candidates`` chunks are drawn from each of the dense and keyword lists before fusion.
+        """
+        dense = self.dense(query_vec, candidates) if mode in ("hybrid", "dense") else []
+        keyword = self.keyword(question, candidates) if mode in ("hybrid", "keyword") else []
+        fused = Fused(
+            dense_rank={cid: r for r, (cid, _) in enumerate(dense, 1)},
+            keyword_rank={cid: r for r, (cid, _) in enumerate(keyword, 1)},
+        )
+        return self._distinct(fused, query_vec, k)
+
+    def _distinct(self, fused: Fused, query_vec: np.ndarray, k: int) -> list[Hit]:
+        """Drop chunks nearly identical to a better one, and other copies of a wire dispatch."""
+        hits: list[Hit] = []
+        kept: list[np.ndarray] = []
+        scores = fused.scores
+        window = fused.order()[: max(k * 3, 30)]
+        vectors = self.store.vectors(window)
+        chunks = self.store.chunks(window)
+        groups = self.store.groups_of({c.article_id for c in chunks.values()})
+        cited: dict[str, str] = {}  # wire group -> the one article of it that is returned
+        for cid in window:
+            if cid not in chunks or cid not in vectors:
+                continue  # replaced by a reindex committed since this search began
+            vec, c = vectors[cid], chunks[cid]
+            if any(float(vec @ other) >= NEAR_DUPLICATE_COSINE for other in kept):
+                continue
+            group = groups.get(c.article_id)
+            if group is not None and cited.setdefault(group, c.article_id) != c.article_id:
+                continue  # another outlet's copy of a dispatch already returned
+            kept.append(vec)
+            hits.append(
+                Hit(
+                    chunk_id=cid,
+                    article_id=c.article_id,
+                    score=scores[cid],
+                    text=c.text,
+                    start=c.start,
+                    end=c.end,
+                    dense=float(vec @ query_vec),
+                    keyword_rank=fused.keyword_rank.get(cid),
+                    dense_rank=fused.dense_rank.get(cid),
+                )
+            )
+            if len(hits) == k:
+                break
+        return hits

@@ -1,0 +1,55 @@
+"""The data directory: the SQLite file, one FAISS file per index generation, the writer lock.
+
+data/revue.db            articles, chunks (with their vectors), full-text index, metadata
+data/vectors-N.faiss     the vectors of generation N (derived: rebuilt from revue.db)
+data/index.lock          held by the one process writing (released by the OS if it dies)
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from index.errors import IndexBusy
+
+DB_NAME = "revue.db"
+
+
+def db_path(data_dir: Path) -> Path:
+    return data_dir / DB_NAME
+
+
+def vectors_path(data_dir: Path, generation: int) -> Path:
+    return data_dir / f"vectors-{generation}.faiss"
+
+
+@contextmanager
+def writer_lock(data_dir: Path) -> Iterator[None]:
+    """One writer at a time; the OS releases the lock when its process dies."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / "index.lock", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexBusy(f"another process is already writing the index in {data_dir}") from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+def drop_old_vectors(data_dir: Path, generation: int) -> None:
+    """Delete FAISS files older than the previous generation (a reader may still be opening
+    that one) and those of runs that died before committing."""
+    for path in data_dir.glob("vectors-*.faiss"):
+        try:
+            g = int(path.stem.split("-", 1)[1])
+        except ValueError:
+            continue
+        if g < generation - 1 or g > generation:
+            path.unlink(missing_ok=True)
+    for tmp in data_dir.glob("vectors-*.faiss.tmp"):
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,172 @@
+"""The SQLite store, written with sqlite-utils (imported only in ``index/storage/``).
+
+Tables: ``articles``, ``chunks`` (offsets into the article text, and the chunk's vector, so the
+FAISS index can always be rebuilt without re-embedding), ``chunks_fts`` (FTS5, BM25), ``meta``,
+``staged_chunks`` and ``_sqlite_migrations``. FAISS ids are ``chunks.id`` (the rowid).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from index.errors import IndexDamaged
+from index.records import ARTICLE_META, Article, Chunk, publication_key
+from index.storage import migrations
+from index.storage.groups import WireGroups, marks
+from index.storage.staging import Staging
+
+
+@dataclass(frozen=True)
+class StoredChunk(Chunk):
+    """A chunk row as read back from the store, with its rowid (the FAISS id)."""
+
+    id: int
+
+
+class Store(Staging, WireGroups):
+    """Articles, chunks, vectors and metadata in one SQLite file."""
+
+    def __init__(self, path: Path, readonly: bool = False):
+        self.path = path
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), check_same_thread=False)
+        self.db = sqlite_utils.Database(conn)
+        try:
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                migrations.migrate(self.db)
+            self.get_meta("dim")
+        except sqlite3.DatabaseError as exc:
+            raise IndexDamaged(f"{path} is not a readable Revue database: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def is_current(self) -> bool:
+        """Whether every migration has been applied (a read-only store cannot apply them)."""
+        return migrations.is_current(self.db)
+
+    @property
+    def dim(self) -> int:
+        """The stored vectors' dimension (0 before the first index)."""
+        return int(self.get_meta("dim") or 0)
+
+    # -- metadata ---------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        rows = list(self.db.query("select value from meta where key = ?", [key]))
+        return rows[0]["value"] if rows else None
+
+    def meta(self) -> dict[str, str]:
+        """Every metadata value, read at one instant (one statement, one snapshot)."""
+        return {r[0]: r[1] for r in self.db.execute("select key, value from meta")}
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        with self.db.atomic():
+            self.db.table("meta").upsert_all(
+                [{"key": k, "value": v} for k, v in values.items()], pk="key"
+            )
+
+    # -- writing ----------------------------------------------------------------------------
+    def article_hashes(self) -> dict[str, str]:
+        return {
+            r["id"]: r["content_hash"]
+            for r in self.db.query("select id, content_hash from articles")
+        }
+
+    def chunk_id_high(self) -> int:
+        """The highest chunk id ever given; ids are never reused, so an old FAISS file
+        cannot point at a different chunk."""
+        live = self.db.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
+        return max(int(live), int(self.get_meta("chunk_id_high") or 0))
+
+    def publication_order(self) -> dict[str, tuple[str, str]]:
+        """Article id -> (date, id), the order in which copies of a dispatch appeared."""
+        rows = self.db.execute("select id, date from articles")
+        return {r[0]: publication_key(r[1], r[0]) for r in rows}
+
+    def signed_ids(self) -> set[str]:
+        """Articles that have a wire signature (possibly empty: too short to compare)."""
+        rows = self.db.execute("select id from articles where signature is not null")
+        return {r[0] for r in rows}
+
+    def signatures(self) -> dict[str, bytes]:
+        rows = self.db.execute("select id, signature from articles where signature is not null")
+        return {r[0]: r[1] for r in rows}
+
+    # -- reading ----------------------------------------------------------------------------
+    def counts(self) -> tuple[int, int]:
+        articles = self.db.execute("select count(*) from articles").fetchone()[0]
+        chunks = self.db.execute("select count(*) from chunks").fetchone()[0]
+        return int(articles), int(chunks)
+
+    def iter_vectors(
+        self, exclude: Iterable[str] = (), batch: int = 20000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(chunk ids, vectors) in id order, in batches, leaving out the ``exclude`` articles."""
+        skip = set(exclude)
+        last = -1
+        while True:
+            rows = self.db.execute(
+                "select id, vector, article_id from chunks where id > ? order by id limit ?",
+                [last, batch],
+            ).fetchall()
+            if not rows:
+                return
+            last = int(rows[-1][0])
+            if skip:
+                rows = [r for r in rows if r[2] not in skip]
+                if not rows:
+                    continue
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+            yield ids, vecs.reshape(len(rows), -1)
+
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        if not chunk_ids:
+            return {}
+        rows = self.db.execute(
+            f"select id, vector from chunks where id in ({marks(len(chunk_ids))})", list(chunk_ids)
+        )
+        return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, StoredChunk]:
+        if not chunk_ids:
+            return {}
+        rows = self.db.query(
+            'select id, article_id, ordinal, start, "end", text from chunks '
+            f"where id in ({marks(len(chunk_ids))})",
+            list(chunk_ids),
+        )
+        return {r["id"]: StoredChunk(**r) for r in rows}
+
+    def keyword_search(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """Chunks matching any of ``terms``, best BM25 first, as (chunk id, bm25 score)."""
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        sql = (
+            "select rowid, bm25(chunks_fts) as score from chunks_fts where chunks_fts match ? "
+            "order by score limit ?"
+        )
+        try:
+            rows = self.db.execute(sql, [match, k]).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def article(self, article_id: str) -> Article | None:
+        rows = list(self.db.query("select * from articles where id = ?", [article_id]))
+        if not rows:
+            return None
+        r = rows[0]
+        meta = {key: r[key] for key in ARTICLE_META}
+        return Article(id=r["id"], text=r["text"], origin=r["origin"] or "", **meta)

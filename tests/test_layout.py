@@ -1,0 +1,80 @@
+"""The import rules the README states, checked on the source: the engine never imports a front
+end, and each heavy library is imported where the README says (type-only imports aside)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+# library -> the only modules (paths from the root) that may import it at run time
+HOME = {
+    "faiss": {"index/storage/vectors.py"},
+    "sentence_transformers": {"index/model/embedder.py"},
+    "transformers": {"index/model/embedder.py"},
+    "torch": {"index/model/embedder.py"},
+    "sqlite_utils": {"index/storage/store.py", "index/storage/migrations.py"},
+    "feedparser": {"index/ingest/feeds.py"},
+    "datasketch": {"index/indexing/wire.py"},
+    "trafilatura": {"index/ingest/corpus.py"},
+    "py3langid": {"index/search/language.py"},
+    "tqdm": {"cli/output.py"},
+}
+# package -> packages it must never import (at run time or for types)
+NEVER = {
+    "index": {"discord", "bot", "cli", "click"},
+    "bot": {"cli", "click"},
+}
+
+
+def modules() -> Iterator[Path]:
+    for package in ("index", "bot", "cli"):
+        yield from sorted((ROOT / package).rglob("*.py"))
+
+
+def imports(path: Path) -> Iterator[tuple[str, bool]]:
+    """(top-level package, whether only for type checking) of every import in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            typing_only.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            yield name.split(".")[0], id(node) in typing_only
+
+
+@pytest.mark.parametrize("package", sorted(NEVER))
+def test_a_package_never_imports_the_front_ends_above_it(package: str) -> None:
+    found = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for name, _ in imports(path)
+        if name in NEVER[package]
+    ]
+    assert found == []
+
+
+def test_each_heavy_library_is_imported_in_its_one_home() -> None:
+    found: dict[str, set[str]] = {lib: set() for lib in HOME}
+    for path in modules():
+        for name, typing_only in imports(path):
+            if name in HOME and not typing_only:
+                found[name].add(path.relative_to(ROOT).as_posix())
+    strays = {lib: paths - HOME[lib] for lib, paths in found.items() if paths - HOME[lib]}
+    assert strays == {}
+
+
+def test_the_engine_flows_have_their_own_folders() -> None:
+    rooms = {p.name for p in (ROOT / "index").iterdir() if (p / "__init__.py").exists()}
+    assert {"ingest", "indexing", "model", "storage", "search"} <= rooms
