@@ -64,8 +64,7 @@ def linked(title: str, url: str | None) -> str:
 
 
 def _field_name(c: Citation) -> str:
-    meta = " · ".join(x for x in (c.source, c.date) if x) or c.article_id
-    return trim(escape_markdown(f"[{c.n}] {meta}"), TITLE_LIMIT)
+    return trim(escape_markdown(f"[{c.n}] {c.byline or c.article_id}"), TITLE_LIMIT)
 
 
 def _also_in(copies: tuple[Copy, ...]) -> str:
@@ -139,7 +138,7 @@ def render_answer(answer: Answer) -> Reply:
 def _source_line(a: ArticleInfo) -> str:
     title = trim(escape_markdown(" ".join((a.title or a.id).split())), 200)
     title = title.replace("[", "(").replace("]", ")")
-    meta = " · ".join(escape_markdown(x) for x in (a.source, a.date) if x)
+    meta = escape_markdown(a.byline)
     line = f"• {linked(title, a.url)}" + (f" — {meta}" if meta else "")
     return f"{line} ({_also_in(a.copies)})" if a.copies else line
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.indexing.chunking import Chunker, sentences
+from index.indexing.chunking import Chunker
 from index.ingest.corpus import load_corpus
 from index.records import Article
+from index.sentences import sentences
 from tests.conftest import CORPUS
 
 

@@ -22,6 +22,7 @@ HOME = {
     "datasketch": {"index/indexing/wire.py"},
     "trafilatura": {"index/ingest/corpus.py"},
     "py3langid": {"index/search/language.py"},
+    "sentencex": {"index/sentences.py"},
     "tqdm": {"cli/output.py"},
 }
 # package -> packages it must never import (at run time or for types)

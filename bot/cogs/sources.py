@@ -44,11 +44,15 @@ class Pager(discord.ui.View):
         )
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def previous(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+    async def previous(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Pager]
+    ) -> None:
         await self.show(interaction, -1)
 
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Pager]) -> None:
+    async def next(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Pager]
+    ) -> None:
         await self.show(interaction, +1)
 
 

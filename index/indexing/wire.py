@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-
 from typing import TYPE_CHECKING, Any
 
 import numpy as np

@@ -18,11 +18,10 @@ from frontmatter.default_handlers import YAMLHandler
 
 from index.errors import CorpusPathError, DuplicateArticleId, NotAFeed, NotAnArticle
 from index.ingest.feeds import FEED_SUFFIXES, feed_articles
-from index.records import Article, CorpusLoad, Problem
+from index.records import ARTICLE_META, Article, CorpusLoad, Problem
 
 _TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 _HTML_SUFFIXES = (".html", ".htm")
-_META_KEYS = ("title", "source", "author", "date", "url", "language")
 _FRONT_MATTER_START = re.compile(r"\A---[ \t]*\n")
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 _HTML_LANG = re.compile(r"[A-Za-z]{2,3}(?=$|[-_])")
@@ -203,7 +202,7 @@ def _read_text_file(path: Path, default_id: str, origin: str) -> Article:
     body = _clean_text(text)
     if not body:
         raise _Skip("empty text")
-    fields = {key: _meta_str(meta, key, "bad front matter: ") for key in _META_KEYS}
+    fields = {key: _meta_str(meta, key, "bad front matter: ") for key in ARTICLE_META}
     article_id = _meta_str(meta, "id", "bad front matter: ") or default_id
     return Article(id=article_id, text=body, origin=origin, **fields)
 
@@ -276,7 +275,7 @@ def _parse_jsonl_line(raw: bytes, first: bool, origin: str) -> Article | None:
     body = _clean_text(text)
     if not body:
         raise _Skip("empty text")
-    fields = {key: _meta_str(obj, key, "") for key in _META_KEYS}
+    fields = {key: _meta_str(obj, key, "") for key in ARTICLE_META}
     return Article(id=article_id, text=body, origin=origin, **fields)
 
 

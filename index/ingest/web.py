@@ -151,18 +151,7 @@ def slug(text: str, limit: int = 60) -> str:
 
 def markdown(article: Article) -> str:
     """The article as Markdown with YAML front matter (what ``revue index`` reads)."""
-    meta = {
-        k: v
-        for k, v in (
-            ("title", article.title),
-            ("source", article.source),
-            ("author", article.author),
-            ("date", article.date),
-            ("url", article.url),
-            ("language", article.language),
-        )
-        if v
-    }
+    meta = {k: v for k, v in article.meta().items() if v}
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{front}---\n\n{article.text}\n"
 

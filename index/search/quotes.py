@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.indexing.chunking import sentences
 from index.records import Article, Copy, Hit
 from index.search.language import mentions, question_entities
+from index.sentences import sentences
 from index.text import fold, keyword_terms
 
 Embed = Callable[[list[str]], np.ndarray]  # passages -> L2-normalized vectors
@@ -23,7 +23,7 @@ class AnswerConfig:
     """How quotes are chosen. Defaults calibrated on PIAF by bench/calibrate.py."""
 
     # Decline when the best window's cosine to the question stands less than this many standard
-    # deviations above the question's cosines to unrelated news (background_fr.txt beside this file).
+    # deviations above the question's cosines to unrelated news (background_fr.txt, beside it).
     abstain_below: float = 3.7
     passage_weight: float = 0.5  # weight of the passage's own cosine in a window's score
     keyword_weight: float = 0.03
