@@ -6,7 +6,7 @@ DATA_DIR is a built Revue data directory (its revue.db holds every chunk vector)
 article titles encoded as e5 queries (``query: ``), as people ask. For each size (the first N
 chunks), it times single-query search (what ``ask`` does) for the exact index and for HNSW and
 IVF at several search efforts, and reports recall@10 against exact search on the same queries.
-This is what set ``EXACT_UP_TO`` and the HNSW parameters in index/vectors.py.
+This is what set ``EXACT_UP_TO`` and the HNSW parameters in index/storage/vectors.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import require  # noqa: E402
-from index import vectors  # noqa: E402
+from index.storage import vectors  # noqa: E402
 
 
 def load(db_path: Path, queries: int) -> tuple[np.ndarray, list[str]]:
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results/ann.json"))
     args = parser.parse_args()
     require(args.data_dir / "revue.db")
-    from index.embedder import Embedder
+    from index.model.embedder import Embedder
 
     all_vecs, titles = load(args.data_dir / "revue.db", args.queries)
     q = Embedder().encode_queries(titles).astype(np.float32)

@@ -20,13 +20,16 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import PIAF, piaf, write_articles  # noqa: E402
-from index.answer import AnswerConfig, candidates, select  # noqa: E402
 from index.engine import Revue  # noqa: E402
 from index.evaluation import normalize  # noqa: E402
+from index.search.quotes import AnswerConfig, candidates, select  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
 WEIGHTS = (0.0, 0.25, 0.5, 1.0)
@@ -62,10 +65,9 @@ def main() -> None:
         (q, False) for q in rng.sample(unanswerable, min(args.sample, len(unanswerable)))
     ]
 
-    cache: dict[str, object] = {}
+    cache: dict[str, np.ndarray] = {}
 
-    def embed(texts: list[str]):
-        import numpy as np
+    def embed(texts: list[str]) -> np.ndarray:
 
         missing = [t for t in dict.fromkeys(texts) if t not in cache]
         if missing:
@@ -76,7 +78,8 @@ def main() -> None:
     rows = []
     started = time.perf_counter()
     for n, (q, is_answerable) in enumerate(sample, 1):
-        qvec, hits, articles = engine.evidence(q.question)
+        evidence = engine.evidence(q.question)
+        hits, articles = evidence.hits, evidence.articles
         row = {
             "id": q.id,
             "answerable": is_answerable,
@@ -86,10 +89,11 @@ def main() -> None:
         forced = AnswerConfig(abstain_below=-1.0)
         for w in WEIGHTS:
             config = replace(forced, passage_weight=w)
-            scored = candidates(q.question, qvec, hits, articles, embed, config)
+            scored = candidates(evidence, embed, config)
             chosen = select(scored, config)
-            row["best_similarity"] = max((c.similarity for c in scored), default=0.0)
-            row["relevance"] = engine.baseline(qvec).relevance(row["best_similarity"])
+            best = max((c.similarity for c in scored), default=0.0)
+            row["best_similarity"] = best
+            row["relevance"] = engine.baseline(evidence.query_vec).relevance(best)
             quotes = [normalize(articles[c.article_id].text[c.start : c.end]) for c in chosen]
             row[f"answer_in_quotes_w{w}"] = any(
                 normalize(a) in quote for a in q.answers for quote in quotes
@@ -105,7 +109,7 @@ def main() -> None:
     (args.work / "calibration.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
 
-def report(rows: list[dict]) -> None:
+def report(rows: list[dict[str, Any]]) -> None:
     pos = [r for r in rows if r["answerable"]]
     neg = [r for r in rows if not r["answerable"]]
     print(f"\n{len(pos)} answerable, {len(neg)} unanswerable questions")

@@ -9,8 +9,13 @@ import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from index.model.encoder import Encoder
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 PIAF = SHARED / "data" / "piaf_fr"
@@ -39,12 +44,12 @@ class PiafQuestion:
     answers: tuple[str, ...]
 
 
-def read_jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def piaf(piaf_dir: Path) -> tuple[list[dict], list[PiafQuestion], dict[str, set[str]]]:
+def piaf(piaf_dir: Path) -> tuple[list[dict[str, Any]], list[PiafQuestion], dict[str, set[str]]]:
     """(paragraphs, questions, qrels: query id -> relevant paragraph ids)."""
     require(piaf_dir / "corpus.jsonl", piaf_dir / "qa.jsonl", piaf_dir / "qrels.tsv")
     paragraphs = read_jsonl(piaf_dir / "corpus.jsonl")
@@ -66,7 +71,7 @@ def piaf(piaf_dir: Path) -> tuple[list[dict], list[PiafQuestion], dict[str, set[
     return paragraphs, questions, qrels
 
 
-def write_articles(rows: list[dict], path: Path) -> Path:
+def write_articles(rows: list[dict[str, Any]], path: Path) -> Path:
     """Write paragraphs as a JSON Lines corpus that ``revue index`` reads."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
@@ -106,7 +111,14 @@ def percentile(values: list[float], p: float) -> float:
     return s[idx]
 
 
-def ranked_ids(hits, depth: int = 100) -> list[str]:
+class HasArticle(Protocol):
+    """A hit of either system: the paragraph (article) it belongs to."""
+
+    @property
+    def article_id(self) -> str: ...
+
+
+def ranked_ids(hits: Iterable[HasArticle], depth: int = 100) -> list[str]:
     """Chunk hits mapped to their paragraph (article id), first rank kept, at most ``depth``."""
     ranked: list[str] = []
     for h in hits:
@@ -115,7 +127,7 @@ def ranked_ids(hits, depth: int = 100) -> list[str]:
     return ranked[:depth]
 
 
-def scores(runs: list[tuple[list[str], set[str]]]) -> dict:
+def scores(runs: list[tuple[list[str], set[str]]]) -> dict[str, Any]:
     """Mean nDCG@10 and Recall@100 over (paragraph ranking, relevant paragraphs) pairs."""
     return {
         "ndcg@10": statistics.mean(ndcg_at(r, rel, 10) for r, rel in runs),
@@ -136,7 +148,7 @@ def latency_questions(piaf_dir: Path, n: int = 50) -> list[str]:
 
 def chunk_texts(data_dir: Path) -> list[str]:
     """The chunk texts of a Revue index, in id order."""
-    from index.store import Store
+    from index.storage.store import Store
 
     store = Store(data_dir / "revue.db", readonly=True)
     try:
@@ -145,9 +157,14 @@ def chunk_texts(data_dir: Path) -> list[str]:
         store.close()
 
 
-def raw_encode_seconds(embedder, texts: list[str], batch_size: int) -> float:
+def raw_encode_seconds(encoder: Encoder, texts: list[str], batch_size: int) -> float:
     """The physical limit: sentence-transformers' own encode of these passages (Revue's prefix
     and batch size, none of its pipeline), in this process."""
+    from index.model.embedder import Embedder
+
+    if not isinstance(encoder, Embedder):
+        raise TypeError("the raw-encode baseline needs the sentence-transformers model")
+    embedder = encoder
     t0 = time.perf_counter()
     embedder._model.encode(
         [embedder.passage_prefix + t for t in texts],

@@ -29,7 +29,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,6 +49,11 @@ from bench.common import (  # noqa: E402
     require,
     scores,
 )
+
+if TYPE_CHECKING:
+    from bench.peer import Peer
+    from index.evaluation import EvalQuestion
+    from index.records import Article
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -83,14 +91,14 @@ def subset(news: Path, n: int) -> Path:
     return out
 
 
-def articles(paths: list[Path]):
-    from index.corpus import load_corpus
+def articles(paths: list[Path]) -> list[Article]:
+    from index.ingest.corpus import load_corpus
 
     return list(load_corpus(paths).articles)
 
 
 # -- children: each runs in a fresh process so that its peak memory is its own ----------------
-def child_index_revue(data: Path, news: Path, sample: float) -> dict:
+def child_index_revue(data: Path, news: Path, sample: float) -> dict[str, Any]:
     import random
 
     from index.engine import Revue
@@ -119,7 +127,7 @@ def child_index_revue(data: Path, news: Path, sample: float) -> dict:
     }
 
 
-def child_index_peer(data: Path, news: Path) -> dict:
+def child_index_peer(data: Path, news: Path) -> dict[str, Any]:
     from bench.peer import Peer
 
     t0 = time.perf_counter()
@@ -128,7 +136,7 @@ def child_index_peer(data: Path, news: Path) -> dict:
     return {"wall_s": time.perf_counter() - t0, "peak_mb": peak_mb(), "chunks": peer.size}
 
 
-def child_cold_revue(data: Path) -> dict:
+def child_cold_revue(data: Path) -> dict[str, Any]:
     from index.engine import Revue
     from index.settings import Settings
 
@@ -136,14 +144,14 @@ def child_cold_revue(data: Path) -> dict:
     return {"answered": not answer.abstained}
 
 
-def child_cold_peer(data: Path) -> dict:
+def child_cold_peer(data: Path) -> dict[str, Any]:
     from bench.peer import Peer
 
     hits = Peer.load(data).search(QUESTION, k=3)
     return {"answered": bool(hits)}
 
 
-CHILDREN = {
+CHILDREN: dict[str, Callable[..., dict[str, Any]]] = {
     "index-revue": child_index_revue,
     "index-peer": child_index_peer,
     "cold-revue": child_cold_revue,
@@ -151,7 +159,7 @@ CHILDREN = {
 }
 
 
-def spawn(task: str, *args: Path | float) -> dict:
+def spawn(task: str, *args: Path | float) -> dict[str, Any]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     t0 = time.perf_counter()
     out = subprocess.run(
@@ -164,14 +172,14 @@ def spawn(task: str, *args: Path | float) -> dict:
     elapsed = time.perf_counter() - t0
     if out.returncode != 0:
         sys.exit(f"{task} failed:\n{out.stderr[-3000:]}")
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     result["process_s"] = elapsed
     return result
 
 
 # -- parent -----------------------------------------------------------------------------------
-def bench_index(news: Path, runs: int, sample: float) -> dict:
-    out: dict = {}
+def bench_index(news: Path, runs: int, sample: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for system in ("revue", "peer"):
         rows = []
         for r in range(runs):
@@ -194,7 +202,7 @@ def bench_index(news: Path, runs: int, sample: float) -> dict:
     return out
 
 
-def timings(fn, items: list[str]) -> dict:
+def timings(fn: Callable[[str], object], items: list[str]) -> dict[str, Any]:
     fn(items[0])  # warm-up
     times = []
     for q in items:
@@ -204,14 +212,16 @@ def timings(fn, items: list[str]) -> dict:
     return {"p50_ms": percentile(times, 50) * 1000, "p95_ms": percentile(times, 95) * 1000}
 
 
-def bench_query(qs: list[str], revue_dir: Path, peer_dir: Path, scale: Path | None) -> dict:
+def bench_query(
+    qs: list[str], revue_dir: Path, peer_dir: Path, scale: Path | None
+) -> dict[str, Any]:
     from bench.peer import Peer, embeddings
     from index.engine import Revue
     from index.settings import Settings
 
     emb = embeddings()
     out = {}
-    sizes = []
+    sizes: list[tuple[str, Path, Peer | None]] = []
     if (revue_dir / "revue.db").exists() and peer_dir.exists():
         sizes.append(("index", revue_dir, Peer.load(peer_dir, emb)))
     else:
@@ -236,11 +246,11 @@ def bench_query(qs: list[str], revue_dir: Path, peer_dir: Path, scale: Path | No
             "articles": articles_n,
             "chunks": chunks_n,
             "peer_chunks": peer.size,
-            "revue_search": timings(lambda q, e=engine: e.search(q, k=10), qs),
+            "revue_search": timings(partial(engine.search, k=10), qs),
             "revue_ask": timings(engine.ask, qs),
-            "peer_search": timings(lambda q, p=peer: p.search(q, k=10), qs),
+            "peer_search": timings(partial(peer.search, k=10), qs),
             # The peer's "answer" is its top-3 chunks: it has nothing more to do.
-            "peer_ask": timings(lambda q, p=peer: p.search(q, k=3), qs),
+            "peer_ask": timings(partial(peer.search, k=3), qs),
         }
         out[label] = row
         log(f"query {label}: {row}")
@@ -256,7 +266,7 @@ def bench_query(qs: list[str], revue_dir: Path, peer_dir: Path, scale: Path | No
 DEPTHS = {"top 100 chunks": (100, 100), "100 paragraphs": (300, 300)}
 
 
-def bench_quality(piaf_dir: Path) -> dict:
+def bench_quality(piaf_dir: Path) -> dict[str, Any]:
     """Revue hybrid, dense-only and BM25-only, and the peer, on the same PIAF paragraphs."""
     from bench.common import write_articles
     from bench.peer import Peer
@@ -272,7 +282,7 @@ def bench_quality(piaf_dir: Path) -> dict:
     engine.index([corpus])
     retriever = engine.retriever()
     vecs = engine.embedder.encode_queries([q.question for q in judged])
-    out: dict = {depth: {} for depth in DEPTHS}
+    out: dict[str, Any] = {depth: {} for depth in DEPTHS}
     for depth, (k, candidates) in DEPTHS.items():
         for mode in ("hybrid", "dense", "keyword"):
             out[depth][f"revue_{mode}"] = scores(
@@ -297,7 +307,7 @@ def bench_quality(piaf_dir: Path) -> dict:
     return out
 
 
-def bench_seeds(revue_dir: Path, peer_dir: Path) -> dict:
+def bench_seeds(revue_dir: Path, peer_dir: Path) -> dict[str, Any]:
     """Seed evidence in Revue's first 3 citations, in Revue's and the peer's top-3 chunks."""
     from bench.peer import Peer
     from index.engine import Revue
@@ -310,7 +320,7 @@ def bench_seeds(revue_dir: Path, peer_dir: Path) -> dict:
     report = evaluate(engine, qs)
     peer = Peer.load(peer_dir)
 
-    def found(q, texts: list[str]) -> bool:
+    def found(q: EvalQuestion, texts: list[str]) -> bool:
         return any(normalize(e) in normalize(t) for e in q.evidence for t in texts)
 
     revue_top3 = [[h.text for h in engine.search(q.question, k=3)] for q in answerable]
@@ -334,7 +344,7 @@ def bench_seeds(revue_dir: Path, peer_dir: Path) -> dict:
     return out
 
 
-def bench_cold(revue_dir: Path, peer_dir: Path, runs: int) -> dict:
+def bench_cold(revue_dir: Path, peer_dir: Path, runs: int) -> dict[str, Any]:
     out = {}
     for system, data in (("revue", revue_dir), ("peer", peer_dir)):
         times = [spawn(f"cold-{system}", data)["process_s"] for _ in range(runs)]
@@ -343,7 +353,7 @@ def bench_cold(revue_dir: Path, peer_dir: Path, runs: int) -> dict:
     return out
 
 
-def plot(query: dict, path: Path) -> None:
+def plot(query: dict[str, Any], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -383,10 +393,10 @@ def plot(query: dict, path: Path) -> None:
 
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        task, args = sys.argv[2], sys.argv[3:]
-        parsed: list = [Path(a) for a in args]
+        task, argv = sys.argv[2], sys.argv[3:]
+        parsed: list[Any] = [Path(a) for a in argv]
         if task == "index-revue":  # (data, news, share of chunks for the raw-encode baseline)
-            parsed[2] = float(args[2])
+            parsed[2] = float(argv[2])
         result = CHILDREN[task](*parsed)
         print(json.dumps(result))
         return

