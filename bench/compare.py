@@ -394,7 +394,7 @@ def plot(query: dict[str, Any], path: Path) -> None:
 def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         task, argv = sys.argv[2], sys.argv[3:]
-        parsed: list[Any] = [Path(a) for a in argv]
+        parsed: list[Path | float] = [Path(a) for a in argv]
         if task == "index-revue":  # (data, news, share of chunks for the raw-encode baseline)
             parsed[2] = float(argv[2])
         result = CHILDREN[task](*parsed)

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,7 +40,7 @@ def embeddings(bf16: bool | None = None) -> Embeddings:
 
     use_bf16 = cpu_has_bf16() if bf16 is None else bf16
     # HuggingFaceBgeEmbeddings hands ``torch_dtype`` on to transformers (the weights load in bf16).
-    model_kwargs: dict[str, Any] = {"device": "cpu"}
+    model_kwargs: dict[str, str | torch.dtype] = {"device": "cpu"}
     if use_bf16:
         model_kwargs["torch_dtype"] = torch.bfloat16
     return HuggingFaceBgeEmbeddings(

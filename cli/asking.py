@@ -22,11 +22,11 @@ from cli.output import (
 from index.records import SearchMode
 
 
-def batch_option(key: str, what: str) -> Callable[[F], F]:
+def batch_option(key: str, out: str) -> Callable[[F], F]:
     return click.option(
         "--batch",
         type=click.Path(path_type=Path),
-        help=f"JSON Lines file of {{id, {key}}}; one JSON line of {what} per input line.",
+        help=f"JSON Lines file of {{id, {key}}}; {out}.",
     )
 
 
@@ -36,7 +36,7 @@ def batch_option(key: str, what: str) -> Callable[[F], F]:
 @click.option(
     "--k", default=10, show_default=True, type=click.IntRange(1, 100), help="Passages to consider."
 )
-@batch_option("question", "answer")
+@batch_option("question", "one JSON answer per line")
 @click.pass_context
 def ask_cmd(
     ctx: click.Context, question: str | None, as_json: bool, k: int, batch: Path | None
@@ -66,7 +66,7 @@ def ask_cmd(
     show_default=True,
     help="Retrieval: fused, FAISS only, or BM25 only.",
 )
-@batch_option("query", "hits")
+@batch_option("query", "one JSON line of hits per input line")
 @click.pass_context
 def search_cmd(
     ctx: click.Context,
@@ -86,7 +86,7 @@ def search_cmd(
     hits = engine.search(query, k=k, mode=mode)
     if as_json:
         echo_json(hits_json(hits, None, query))
-    else:
+    elif hits:
         click.echo(render_hits(hits))
 
 

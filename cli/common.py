@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cli.output import Bars
-from index.errors import IndexBusy, IndexDamaged, IndexMissing, ModelUnavailable, RevueError
+from index.errors import IndexBusy, IndexDamaged, IndexMissing, RevueError
 from index.records import IndexSummary
 from index.settings import Settings
 
@@ -26,7 +26,6 @@ NEXT_STEP: dict[type[RevueError], str] = {
     IndexMissing: "run `revue index` first",
     IndexBusy: "wait for it to finish, then try again",
     IndexDamaged: "run `revue index` to rebuild it, or move the data directory away",
-    ModelUnavailable: "set REVUE_MODEL to a sentence-transformers folder, or run `revue model`",
 }
 
 

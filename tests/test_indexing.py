@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import DuplicateArticleId, IndexMissing
-from index.storage.layout import vectors_path
+from index.storage.layout import vectors_path, writer_lock
 from tests.conftest import CORPUS, write
 
 
@@ -198,9 +198,10 @@ def as_revue_0_1_recorded_it(db: sqlite3.Connection, applied: list[str]) -> None
 def migrations_of(data_dir: Path) -> list[tuple[str, str, str]]:
     db = sqlite3.connect(data_dir / "revue.db")
     try:
-        assert (
-            db.execute("select name from sqlite_master where name = '_migrations'").fetchall() == []
-        )
+        if not db.execute(
+            "select 1 from sqlite_master where name = '_sqlite_migrations'"
+        ).fetchall():
+            return []
         return db.execute(
             "select migration_set, name, applied_at from _sqlite_migrations order by id"
         ).fetchall()
@@ -208,7 +209,9 @@ def migrations_of(data_dir: Path) -> list[tuple[str, str, str]]:
         db.close()
 
 
-def test_an_index_written_by_revue_0_1_keeps_its_migration_records(make_engine):
+def test_an_index_written_by_revue_0_1_is_read_without_writing_then_its_records_carried_over(
+    make_engine,
+):
     engine = make_engine()
     engine.index([CORPUS])
     engine.close()
@@ -217,12 +220,20 @@ def test_an_index_written_by_revue_0_1_keeps_its_migration_records(make_engine):
         as_revue_0_1_recorded_it(db, ["001_initial", "002_staging_and_groups"])
     db.close()
     reader = make_engine(engine.data_dir)
-    assert reader.ask("Why did OpenAI pause advertising?").citations  # nothing applied twice
+    with writer_lock(engine.data_dir):  # a reindex is running: readers must not need the lock
+        assert reader.ask("Why did OpenAI pause advertising?").citations
     assert reader.retriever().store.is_current()
+    assert migrations_of(engine.data_dir) == []  # a reader wrote nothing
+
+    reader.index([CORPUS])  # the first writer: nothing applied twice, the records copied over
     assert migrations_of(engine.data_dir) == [
         ("revue", "001_initial", "2026-11-20T09:00:00+00:00"),
         ("revue", "002_staging_and_groups", "2026-11-20T09:00:00+00:00"),
     ]
+    db = sqlite3.connect(engine.data_dir / "revue.db")
+    legacy = db.execute("select name from _migrations order by name").fetchall()
+    db.close()
+    assert legacy == [("001_initial",), ("002_staging_and_groups",)]  # a 0.1 process still reads
 
 
 def test_an_index_written_before_a_schema_migration_is_upgraded_when_read(make_engine):

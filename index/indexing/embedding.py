@@ -46,11 +46,13 @@ def embed_and_stage(
         return _embed_batch(store, encoder, batch, step)
 
     batch: list[tuple[Article, list[Chunk]]] = []
+    size = 0
     for article, chunks in zip(articles, per_article, strict=True):
         batch.append((article, chunks))
-        if sum(len(c) for _, c in batch) >= STAGE_CHUNKS:
+        size += len(chunks)
+        if size >= STAGE_CHUNKS:
             done += flush(batch)
-            batch = []
+            batch, size = [], 0
     if batch:
         done += flush(batch)
     return total

@@ -105,14 +105,14 @@ def plan(store: Store, corpus: CorpusLoad, fingerprint: str) -> Plan:
     changed = [
         a for a in corpus.articles if a.id in stored and (rebuilt or stored[a.id] != a.content_hash)
     ]
-    todo_ids = {a.id for a in added + changed}
-    signed = store.signed_ids()
+    # Articles neither signed nor about to be (one set, built once: corpora run to 36k articles).
+    signed_or_todo = store.signed_ids() | {a.id for a in added + changed}
     return Plan(
         corpus=corpus,
         added=tuple(added),
         changed=tuple(changed),
         removed=tuple(sorted(set(stored) - {a.id for a in corpus.articles})),
-        unsigned=tuple(a for a in corpus.articles if a.id not in signed | todo_ids),
+        unsigned=tuple(a for a in corpus.articles if a.id not in signed_or_todo),
         rebuilt=rebuilt,
         first_run=previous is None,
         generation=int(store.get_meta("generation") or 0),

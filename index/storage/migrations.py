@@ -1,8 +1,10 @@
 """The store's schema as named migrations (``sqlite_utils.Migrations``), each in one transaction.
 
-Indexes written before Revue used ``sqlite_utils.Migrations`` recorded their migrations in a
-table of their own, ``_migrations``; ``migrate`` carries those records over, so that nothing is
-applied twice.
+Revue 0.1 recorded applied migrations in a table of its own, ``_migrations``. A migration named
+there counts as applied: readers of such an index need no write (a read-only data directory, or
+a reindex holding the writer lock, must not stop them), and the first writer copies the records
+into ``_sqlite_migrations``. The old table is left in place, so that a Revue 0.1 process sharing
+the data directory during an upgrade still finds its schema current.
 """
 
 from __future__ import annotations
@@ -92,21 +94,23 @@ def migrate(db: sqlite_utils.Database) -> None:
 
 def is_current(db: sqlite_utils.Database) -> bool:
     """Whether every migration has been applied; reads only (a read-only store can ask)."""
-    if db.table(LEGACY_TABLE).exists():
-        return False
-    return not MIGRATIONS.pending(db)
+    applied = {m.name for m in MIGRATIONS.applied(db)} | _legacy_names(db)
+    return all(m.name in applied for m in MIGRATIONS.pending(db))
+
+
+def _legacy_names(db: sqlite_utils.Database) -> set[str]:
+    legacy = db.table(LEGACY_TABLE)
+    return {r["name"] for r in legacy.rows} if legacy.exists() else set()
 
 
 def _carry_over_legacy(db: sqlite_utils.Database) -> None:
-    legacy = db.table(LEGACY_TABLE)
-    if not legacy.exists():
+    missing = _legacy_names(db) - {m.name for m in MIGRATIONS.applied(db)}
+    if not missing:
         return
     MIGRATIONS.ensure_migrations_table(db)
+    legacy = db.table(LEGACY_TABLE).rows_where(order_by="rowid")
     db.table(MIGRATIONS.migrations_table).insert_all(
-        (
-            {"migration_set": MIGRATIONS.name, "name": r["name"], "applied_at": r["applied_at"]}
-            for r in legacy.rows_where(order_by="rowid")
-        ),
-        ignore=True,
+        {"migration_set": MIGRATIONS.name, "name": r["name"], "applied_at": r["applied_at"]}
+        for r in legacy
+        if r["name"] in missing
     )
-    legacy.drop()
