@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -105,3 +107,24 @@ def test_every_quote_is_verbatim_for_any_question(seed_index, words, end):
         assert c.n == n
         assert article.text[c.start : c.end] == c.quote
         assert c.quote.strip() == c.quote and c.quote
+
+
+def test_each_quote_is_printed_once_in_the_terminal_in_json_and_in_discord(seed_index):
+    from bot.render import render_answer as discord_reply
+    from cli.output import answer_json
+    from cli.output import render_answer as terminal_text
+
+    answer = seed_index.ask("Why did OpenAI pause advertising?")
+    assert answer.citations
+    text = terminal_text(answer)
+    as_json = json.dumps(answer_json(answer), ensure_ascii=False)
+    reply = discord_reply(answer)
+    discord_text = reply.content + json.dumps(
+        [e.to_dict() for e in reply.embeds], ensure_ascii=False
+    )
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.answer and c.quote not in answer.answer
+        assert text.count(c.quote) == 1
+        assert as_json.count(json.dumps(c.quote, ensure_ascii=False)[1:-1]) == 1
+        head = " ".join(c.quote.split())[:60]
+        assert discord_text.count(head) == 1 and head not in reply.content

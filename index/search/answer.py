@@ -44,11 +44,11 @@ def compose(
             question=question, answer=DECLINE[language], abstained=True, language=language
         )
     citations = tuple(cite(n, c, evidence) for n, c in enumerate(chosen, 1))
-    open_q, close_q = ("« ", " »") if language == "fr" else ("“", "”")
-    body = " ".join(f"{open_q}{c.quote}{close_q} [{c.n}]" for c in citations)
+    # The answer line points at the quotes; each quote is shown once, with its source.
+    markers = " ".join(f"[{c.n}]" for c in citations)
     return Answer(
         question=question,
-        answer=f"{LEAD[language]} {body}",
+        answer=f"{LEAD[language]} {markers}",
         abstained=False,
         language=language,
         citations=citations,
