@@ -36,6 +36,11 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def words(text: str) -> list[str]:
+    """Every word of ``text``, accent-folded and lower-cased, in order (FTS5 splits alike)."""
+    return _WORD.findall(fold(text))
+
+
 def keyword_terms(question: str) -> list[str]:
     """Content words of a question, accent-folded, in order, without duplicates."""
     seen: dict[str, None] = {}
@@ -43,3 +48,27 @@ def keyword_terms(question: str) -> list[str]:
         if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
             seen.setdefault(word, None)
     return list(seen)
+
+
+PHRASE_WORDS = 6  # a run of six words in order rarely recurs outside the text that wrote it
+
+
+def phrases(text: str, size: int = PHRASE_WORDS, most: int = 32) -> list[str]:
+    """Runs of ``size`` consecutive words of ``text``, overlapping by half, the last one ending
+    with the text: what a verbatim quote inside a question or search shares with its source."""
+    ws = words(text)
+    if len(ws) < size:
+        return []
+    step = max(1, size // 2)
+    starts = list(range(0, len(ws) - size + 1, step))
+    if starts[-1] != len(ws) - size:
+        starts.append(len(ws) - size)
+    return [" ".join(ws[i : i + size]) for i in starts[:most]]
+
+
+def runs_held(runs: list[str], text: str) -> float:
+    """The share of ``runs`` (from ``phrases``) that ``text`` holds, words in the same order."""
+    if not runs:
+        return 0.0
+    held = f" {' '.join(words(text))} "
+    return sum(f" {r} " in held for r in runs) / len(runs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from index.text import keyword_terms
+from tests.conftest import write
 
 
 def test_keyword_terms_drop_function_words_and_fold_accents():
@@ -38,3 +39,41 @@ def test_candidates_bound_each_list_before_fusion(seed_index):
     assert narrow[0].chunk_id == best[0].chunk_id
     # Hybrid with one candidate per list: at most the two lists' best chunks.
     assert 1 <= len(retriever.search(question, vec, k=10, candidates=1)) <= 2
+
+
+QUOTED = (
+    "Le conseil municipal de Nantes a voté mardi soir la construction d'un nouveau pont "
+    "sur la Loire, qui doit ouvrir en 2031."
+)
+# Every word of the quote, in another order, twice: closer to the quote, word for word, than
+# the article that wrote it (whose quote shares its chunk with other news).
+SAME_STORY = (
+    "Loire : pont voté ! Sur la Loire, un nouveau pont, qui doit ouvrir en 2031 : le conseil "
+    "municipal de Nantes a voté mardi soir la construction. La construction d'un nouveau pont "
+    "qui doit ouvrir en 2031 sur la Loire ? Voté mardi soir par le conseil municipal de Nantes."
+)
+OTHER_NEWS = (
+    " Par ailleurs, la médiathèque fermera trois semaines cet été pour travaux de rénovation,"
+    " et le marché de Noël retrouvera la place Royale dès la fin novembre, avec quarante"
+    " chalets d'artisans et une patinoire installée devant la fontaine."
+)
+
+
+def test_a_pasted_quote_brings_back_the_article_that_wrote_it(make_engine, tmp_path):
+    import json
+
+    rows = [
+        {"id": "ouest", "title": "En bref", "text": QUOTED + OTHER_NEWS},
+        {"id": "resume", "title": "Le pont voté", "text": SAME_STORY},
+        {"id": "autre", "title": "Météo", "text": "Il pleuvra mardi soir sur la Loire."},
+    ]
+    corpus = write(tmp_path / "news.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n")
+    engine = make_engine()
+    engine.index([corpus])
+    # Without the quote, the article on the same story that repeats its words ranks first.
+    assert engine.search("conseil municipal Nantes pont Loire 2031", k=3)[0].article_id == "resume"
+    for query in (QUOTED, f"Qui a écrit « {QUOTED} » ?", QUOTED[20:-10]):
+        assert engine.search(query, k=3)[0].article_id == "ouest", query
+    answer = engine.ask(f"Qui a écrit « {QUOTED} » ?")
+    assert answer.citations[0].article_id == "ouest"
+    assert "nouveau pont" in answer.citations[0].quote

@@ -13,7 +13,7 @@ import numpy as np
 from index.records import Article, Copy, Hit
 from index.search.language import mentions, question_entities
 from index.sentences import sentences
-from index.text import fold, keyword_terms
+from index.text import fold, keyword_terms, phrases, runs_held
 
 Embed = Callable[[list[str]], np.ndarray]  # passages -> L2-normalized vectors
 
@@ -27,6 +27,9 @@ class AnswerConfig:
     abstain_below: float = 3.7
     passage_weight: float = 0.5  # weight of the passage's own cosine in a window's score
     keyword_weight: float = 0.03
+    # Weight of the share of the question's six-word runs a window holds: a window that the
+    # question quotes verbatim outranks every other (cosine + evidence stay under 2).
+    quote_weight: float = 2.0
     max_citations: int = 3
     passages: int = 6
     margin: float = 0.05  # runners-up must score within this of the best
@@ -131,14 +134,17 @@ def candidates(
     keys = list(found)
     sims = window_vectors(keys, evidence.articles, embed) @ evidence.query_vec
     terms = keyword_terms(evidence.question)
+    runs = phrases(evidence.question)
     out = []
     for (a, i, j), sim in zip(keys, sims, strict=True):
         spans = _article_sentences(evidence.articles[a])
         s, e = spans[i][0], spans[j][1]
+        text = evidence.articles[a].text[s:e]
         score = (
             float(sim)
             + config.passage_weight * found[(a, i, j)]
-            + config.keyword_weight * _keyword_overlap(terms, evidence.articles[a].text[s:e])
+            + config.keyword_weight * _keyword_overlap(terms, text)
+            + config.quote_weight * runs_held(runs, text)
         )
         out.append(Candidate(a, i, j, s, e, float(sim), score))
     return sorted(out, key=lambda c: c.score, reverse=True)

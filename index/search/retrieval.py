@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.records import Hit, SearchMode
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex
-from index.text import keyword_terms
+from index.text import keyword_terms, phrases, runs_held
 
 RRF_K = 60
 CANDIDATES = 100
 NEAR_DUPLICATE_COSINE = 0.97
+# A chunk that holds at least this share of a query's six-word runs quotes it: it ranks first.
+QUOTE_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class Fused:
 
     dense_rank: dict[int, int]
     keyword_rank: dict[int, int]
+    quoted: dict[int, float] = field(default_factory=dict)  # chunk id -> share of runs it holds
 
     @property
     def scores(self) -> dict[int, float]:
@@ -29,6 +32,9 @@ class Fused:
         for ranking in (self.dense_rank, self.keyword_rank):
             for cid, r in ranking.items():
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + r)
+        # A chunk that quotes the query outranks any fusion score (at most 2 / 61).
+        for cid, coverage in self.quoted.items():
+            fused[cid] = fused.get(cid, 0.0) + coverage
         return fused
 
     def order(self) -> list[int]:
@@ -49,6 +55,17 @@ class Retriever:
     def keyword(self, question: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
         return self.store.keyword_search(keyword_terms(question), k)
 
+    def quoted(self, question: str, k: int = 20) -> dict[int, float]:
+        """Chunks that hold the question's words in order for at least ``QUOTE_COVERAGE`` of its
+        six-word runs (a pasted quote, with or without quotation marks), with that share."""
+        runs = phrases(question)
+        out: dict[int, float] = {}
+        for cid, text in self.store.phrase_search(runs, k):
+            coverage = runs_held(runs, text)
+            if coverage >= QUOTE_COVERAGE:
+                out[cid] = coverage
+        return out
+
     def search(
         self,
         question: str,
@@ -66,6 +83,7 @@ class Retriever:
         fused = Fused(
             dense_rank={cid: r for r, (cid, _) in enumerate(dense, 1)},
             keyword_rank={cid: r for r, (cid, _) in enumerate(keyword, 1)},
+            quoted=self.quoted(question) if mode != "dense" else {},
         )
         return self._distinct(fused, query_vec, k)
 

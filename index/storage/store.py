@@ -163,6 +163,22 @@ class Store(Staging, WireGroups):
             return []
         return [(int(r[0]), -float(r[1])) for r in rows]
 
+    def phrase_search(self, runs: Sequence[str], k: int) -> list[tuple[int, str]]:
+        """Chunks holding any of ``runs`` (words in that order), best BM25 first, as
+        (chunk id, text)."""
+        if not runs:
+            return []
+        match = " OR ".join('"' + r.replace('"', '""') + '"' for r in runs)
+        sql = (
+            "select c.id, c.text from chunks_fts join chunks c on c.id = chunks_fts.rowid "
+            "where chunks_fts match ? order by bm25(chunks_fts) limit ?"
+        )
+        try:
+            rows = self.db.execute(sql, [match, k]).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [(int(r[0]), str(r[1])) for r in rows]
+
     def article(self, article_id: str) -> Article | None:
         rows = list(self.db.query("select * from articles where id = ?", [article_id]))
         if not rows:
