@@ -23,6 +23,7 @@ HOME = {
     "trafilatura": {"index/ingest/corpus.py"},
     "py3langid": {"index/search/language.py"},
     "sentencex": {"index/sentences.py"},
+    "Stemmer": {"index/stemming.py"},
     "tqdm": {"cli/output.py"},
 }
 # package -> packages it must never import (at run time or for types)

@@ -77,3 +77,18 @@ def test_a_pasted_quote_brings_back_the_article_that_wrote_it(make_engine, tmp_p
     answer = engine.ask(f"Qui a écrit « {QUOTED} » ?")
     assert answer.citations[0].article_id == "ouest"
     assert "nouveau pont" in answer.citations[0].quote
+
+
+def test_keyword_search_matches_other_forms_of_a_word_in_either_language(seed_index):
+    # "rentabilité" and "rentable" share the French stem; "profitable" only the English one.
+    hits = seed_index.search("rentabilité", k=3, mode="keyword")
+    assert hits and "rentable" in hits[0].text
+    assert not seed_index.retriever().store.keyword_search(["rentabilite"], 3)  # unstemmed: none
+
+
+def test_stems_fold_accents_and_drop_function_words():
+    from index.stemming import query_stems, stems
+
+    assert stems("Les élections présidentielles", "fr") == ["elect", "presidentiel"]
+    assert stems("The advertisements were paused", "en") == ["advertis", "paus"]
+    assert "advertis" in query_stems("Why did OpenAI pause advertising?")

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.records import Hit, SearchMode
+from index.stemming import query_stems
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex
-from index.text import keyword_terms, phrases, runs_held
+from index.text import phrases, runs_held
 
 RRF_K = 60
 CANDIDATES = 100
@@ -53,7 +54,8 @@ class Retriever:
         return self.vectors.search(query_vec, k)
 
     def keyword(self, question: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
-        return self.store.keyword_search(keyword_terms(question), k)
+        """BM25 over the stems of the question, in French and English."""
+        return self.store.stem_search(query_stems(question), k)
 
     def quoted(self, question: str, k: int = 20) -> dict[int, float]:
         """Chunks that hold the question's words in order for at least ``QUOTE_COVERAGE`` of its

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from index.stemming import stemmed_text
+
 MIGRATIONS = sqlite_utils.Migrations("revue")
 LEGACY_TABLE = "_migrations"
 
@@ -83,6 +85,27 @@ def _staging_and_groups(db: sqlite_utils.Database) -> None:
     articles.create_index(["group_id"])
     high = db.execute("select coalesce(max(id), 0) from chunks").fetchone()[0]
     db.table("meta").upsert({"key": "chunk_id_high", "value": str(high)}, pk="key")
+
+
+@MIGRATIONS(name="003_stemmed_keywords")
+def _stemmed_keywords(db: sqlite_utils.Database) -> None:
+    # BM25 over Snowball stems (index/stemming.py); chunks_fts stays for phrases and exact words.
+    # rowid = chunks.id, as for chunks_fts.
+    db.execute(
+        "create virtual table chunks_stem "
+        "using fts5(stems, tokenize='unicode61 remove_diacritics 2')"
+    )
+    rows = db.execute(
+        "select c.id, c.text, a.language from chunks c join articles a on a.id = c.article_id"
+    )
+    db.conn.executemany(
+        "insert into chunks_stem (rowid, stems) values (?, ?)",
+        ((cid, stemmed_text(text, language)) for cid, text, language in rows),
+    )
+    # Staged chunks get their stems when staged; those staged before this migration (a run that
+    # died) are dropped, to be embedded again, rather than indexed without them.
+    db.execute("delete from staged_chunks")
+    db.table("staged_chunks").add_column("stems", str)
 
 
 def migrate(db: sqlite_utils.Database) -> None:

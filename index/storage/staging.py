@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.records import Article, Chunk
+from index.stemming import stemmed_text
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -75,6 +76,7 @@ class Staging:
                             "end": c.end,
                             "text": c.text,
                             "vector": np.asarray(v, dtype=np.float32).tobytes(),
+                            "stems": stemmed_text(c.text, a.language),
                         }
                         for c, v in zip(item.chunks, item.vectors, strict=True)
                     ),
@@ -117,6 +119,11 @@ class Staging:
         """Swap in a new generation in one transaction (see ``NextGeneration``)."""
         with self.db.atomic():
             for article_id in [*nxt.removed, *(a.id for a in nxt.articles)]:
+                self.db.execute(
+                    "delete from chunks_stem where rowid in "
+                    "(select id from chunks where article_id = ?)",
+                    [article_id],
+                )
                 self.db.execute("delete from chunks where article_id = ?", [article_id])
                 self.db.execute("delete from articles where id = ?", [article_id])
             self.db.table("articles").insert_all(
@@ -126,6 +133,11 @@ class Staging:
                 'insert into chunks (id, article_id, ordinal, start, "end", text, vector) '
                 "select ? + row_number() over (order by rowid) - 1, "
                 'article_id, ordinal, start, "end", text, vector from staged_chunks',
+                [nxt.first_id],
+            )
+            self.db.execute(
+                "insert into chunks_stem (rowid, stems) "
+                "select ? + row_number() over (order by rowid) - 1, stems from staged_chunks",
                 [nxt.first_id],
             )
             self.db.execute("delete from staged_chunks")

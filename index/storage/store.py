@@ -149,12 +149,15 @@ class Store(Staging, WireGroups):
         return {r["id"]: StoredChunk(**r) for r in rows}
 
     def keyword_search(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """Chunks matching any of ``terms``, best BM25 first, as (chunk id, bm25 score)."""
+        """Chunks holding any of ``terms`` as written (accents aside), best BM25 first."""
+        return self._bm25("chunks_fts", terms, k)
+
+    def _bm25(self, table: str, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         sql = (
-            "select rowid, bm25(chunks_fts) as score from chunks_fts where chunks_fts match ? "
+            f"select rowid, bm25({table}) as score from {table} where {table} match ? "
             "order by score limit ?"
         )
         try:
@@ -162,6 +165,10 @@ class Store(Staging, WireGroups):
         except sqlite3.OperationalError:
             return []
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def stem_search(self, stems: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """Chunks matching any of ``stems``, best BM25 first, as (chunk id, bm25 score)."""
+        return self._bm25("chunks_stem", stems, k)
 
     def phrase_search(self, runs: Sequence[str], k: int) -> list[tuple[int, str]]:
         """Chunks holding any of ``runs`` (words in that order), best BM25 first, as
