@@ -128,3 +128,11 @@ def test_each_quote_is_printed_once_in_the_terminal_in_json_and_in_discord(seed_
         assert as_json.count(json.dumps(c.quote, ensure_ascii=False)[1:-1]) == 1
         head = " ".join(c.quote.split())[:60]
         assert discord_text.count(head) == 1 and head not in reply.content
+
+
+def test_punctuation_ends_a_name():
+    assert question_entities("Qui vend rue de Bièvre (Ve arrondissement) ?") == ["Bièvre", "Ve"]
+    assert question_entities("Le chef de cabinet à la Métropole, Jean-Marie Girier ?") == [
+        "Métropole",
+        "Jean-Marie Girier",
+    ]

@@ -43,19 +43,26 @@ def question_entities(question: str) -> list[str]:
     """
     entities: list[str] = []
     run: list[str] = []
-    words = [m.group(0) for m in _WORDS.finditer(question)]
-    for n, raw in enumerate([*words, ""]):
-        word = re.sub(r"['’]s$", "", raw)
+
+    def flush() -> None:
+        entity = " ".join(run)
+        if len(entity) > 1:
+            entities.append(entity)
+        run.clear()
+
+    last_end = 0
+    for n, match in enumerate(_WORDS.finditer(question)):
+        if question[last_end : match.start()].strip():
+            flush()  # punctuation ends a name: "Bièvre (Ve", "Métropole, Jean-Marie" are two
+        last_end = match.end()
+        word = re.sub(r"['’]s$", "", match.group(0))
         # The first word is capitalized anyway: a name only if shaped like one ("OpenAI").
         first_plain = n == 0 and not any(c.isupper() or c.isdigit() for c in word[1:])
-        if word and _is_name(word) and fold(word) not in STOPWORDS and not first_plain:
+        if _is_name(word) and fold(word) not in STOPWORDS and not first_plain:
             run.append(word)
-            continue
-        if run:
-            entity = " ".join(run)
-            if len(entity) > 1:
-                entities.append(entity)
-            run = []
+        else:
+            flush()
+    flush()
     return entities
 
 
@@ -66,4 +73,5 @@ def mentions(text: str, entity: str) -> bool:
         name, tail = name[: max(4, len(name) - 3)], r"\w*"
     else:
         tail = ""
-    return re.search(r"(?<!\w)" + re.escape(name) + tail + r"(?!\w)", text) is not None
+    pattern = r"\s+".join(re.escape(part) for part in name.split())
+    return re.search(r"(?<!\w)" + pattern + tail + r"(?!\w)", text) is not None
