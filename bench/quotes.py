@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import NEWS, require  # noqa: E402
+from bench.common import NEWS, percentile, require  # noqa: E402
 
 if TYPE_CHECKING:
     from index.engine import Revue
@@ -75,8 +75,11 @@ def engine_for(news: Path, data: Path) -> Revue:
 def measure(engine: Revue, samples: list[tuple[str, str]]) -> dict[str, Any]:
     search_ok, ask_ok, misses = 0, 0, []
     started = time.perf_counter()
+    search_ms = []
     for article_id, sentence in samples:
+        t0 = time.perf_counter()
         hits = engine.search(sentence, k=10)
+        search_ms.append((time.perf_counter() - t0) * 1000)
         first = hits[0].article_id if hits else None
         search_ok += first == article_id
         answer = engine.ask(f"Qui a écrit « {sentence} » ?")
@@ -89,6 +92,8 @@ def measure(engine: Revue, samples: list[tuple[str, str]]) -> dict[str, Any]:
         "sentences": n,
         "search_first": search_ok / n,
         "ask_first_citation": ask_ok / n,
+        "search_p50_ms": percentile(search_ms, 50),
+        "search_p95_ms": percentile(search_ms, 95),
         "seconds": time.perf_counter() - started,
         "misses": misses,
     }
@@ -106,13 +111,30 @@ def main() -> None:
     articles = list(load_corpus([args.news]).articles)
     samples = distinctive_sentences(articles, args.sample)
     engine = engine_for(args.news, args.data)
-    result = measure(engine, samples)
+    engine.ask("warm-up question")
+    result = {"without quote matching": measure_without_quotes(engine, samples)}
+    result["with quote matching"] = measure(engine, samples)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "quotes.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    summary = {k: v for k, v in result.items() if k != "misses"}
-    print(json.dumps(summary, indent=2))
-    for miss in result["misses"][:15]:
+    for name, figures in result.items():
+        print(name, json.dumps({k: v for k, v in figures.items() if k != "misses"}, indent=2))
+    for miss in result["with quote matching"]["misses"][:15]:
         print("miss:", miss)
+
+
+def measure_without_quotes(engine: Revue, samples: list[tuple[str, str]]) -> dict[str, Any]:
+    """The baseline, in the same process: phrase matching off in retrieval and in the answer."""
+    from dataclasses import replace
+
+    from index.search import retrieval
+
+    config, coverage = engine.answer_config, retrieval.QUOTE_COVERAGE
+    retrieval.QUOTE_COVERAGE = float("inf")
+    engine.answer_config = replace(config, quote_weight=0.0)
+    try:
+        return measure(engine, samples)
+    finally:
+        retrieval.QUOTE_COVERAGE, engine.answer_config = coverage, config
 
 
 if __name__ == "__main__":
