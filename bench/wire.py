@@ -13,7 +13,6 @@ import argparse
 import gzip
 import json
 import random
-import re
 import sys
 import time
 from collections import Counter
@@ -24,13 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import NEWS_ALL, percentile, require  # noqa: E402
 from index.indexing import wire  # noqa: E402
 from index.records import Article  # noqa: E402
-from index.text import fold  # noqa: E402
-
-_WORD = re.compile(r"\w+")
+from index.text import words as text_words  # noqa: E402
 
 
 def shingles(text: str) -> set[str]:
-    words = _WORD.findall(fold(text))
+    words = text_words(text)
     return {" ".join(words[i : i + wire.SHINGLE_WORDS]) for i in range(len(words) - 4)}
 
 

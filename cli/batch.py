@@ -19,7 +19,6 @@ from index.errors import InvalidQuestion
 class BatchLine:
     """One non-blank input line: its id and text, or why it cannot be used."""
 
-    number: int
     id: Any
     text: str | None
     error: str | None = None
@@ -41,12 +40,12 @@ def _parse(n: int, line: str, key: str) -> BatchLine:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        return BatchLine(n, None, None, f"line {n} is not JSON ({exc.msg})")
+        return BatchLine(None, None, f"line {n} is not JSON ({exc.msg})")
     if not isinstance(obj, dict):
-        return BatchLine(n, None, None, f"line {n} has no {key!r} string")
+        return BatchLine(None, None, f"line {n} has no {key!r} string")
     if not isinstance(obj.get(key), str):
-        return BatchLine(n, obj.get("id"), None, f"line {n} has no {key!r} string")
-    return BatchLine(n, obj.get("id"), obj[key])
+        return BatchLine(obj.get("id"), None, f"line {n} has no {key!r} string")
+    return BatchLine(obj.get("id"), obj[key])
 
 
 def run_batch(path: Path, key: str, work: Callable[[Any, str], dict[str, Any]]) -> None:

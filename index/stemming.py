@@ -1,23 +1,22 @@
 """Snowball stems for the BM25 side (PyStemmer, the only module that imports it).
 
 Each chunk is indexed under the stems of its article's language (French by default: the corpus
-is mostly French), so "publicitaires" finds "publicité" and "advertisements" finds "advertising".
+is mostly French), so "rentabilité" finds "rentable" and "advertisements" finds "advertising"
+(Snowball is no lemmatizer: "publicitaires" and "publicité" keep different stems).
 A question is stemmed in both languages, since its language need not be the article's.
 Stems are accent-folded after stemming (the French stemmer reads the accents).
 """
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 import Stemmer
 
-from index.text import STOPWORDS, fold
+from index.text import STOPWORDS, WORD, fold
 
 ALGORITHMS = {"fr": "french", "en": "english"}
 DEFAULT_LANGUAGE = "fr"
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @cache
@@ -28,7 +27,7 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 def _content_words(text: str) -> list[str]:
     return [
         w
-        for w in _WORD.findall(text.lower())
+        for w in WORD.findall(text.lower())
         if fold(w) not in STOPWORDS and (len(w) > 1 or w.isdigit())
     ]
 

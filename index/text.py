@@ -27,7 +27,7 @@ STOPWORDS = frozenset(
     n c j m qu
     """.split()
 )
-_WORD = re.compile(r"\w+", re.UNICODE)
+WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def fold(text: str) -> str:
@@ -38,13 +38,13 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Every word of ``text``, accent-folded and lower-cased, in order (FTS5 splits alike)."""
-    return _WORD.findall(fold(text))
+    return WORD.findall(fold(text))
 
 
 def keyword_terms(question: str) -> list[str]:
     """Content words of a question, accent-folded, in order, without duplicates."""
     seen: dict[str, None] = {}
-    for word in _WORD.findall(fold(question)):
+    for word in WORD.findall(fold(question)):
         if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
             seen.setdefault(word, None)
     return list(seen)

@@ -8,7 +8,6 @@ test-fast`` runs the rest (``pytest -m "not model"``) in seconds.
 from __future__ import annotations
 
 import os
-import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -17,14 +16,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+from index.text import STOPWORDS, words
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 class HashEncoder:
@@ -49,13 +48,11 @@ class HashEncoder:
         return f"{self.name}|dim={self.dim}"
 
     def count_tokens(self, text: str) -> int:
-        return len(_WORD.findall(text)) + 2
+        return len(words(text)) + 2
 
     def _vector(self, text: str) -> np.ndarray:
-        from index.text import STOPWORDS, fold
-
         v = np.zeros(self.dim, dtype=np.float32)
-        for word in _WORD.findall(fold(text)):
+        for word in words(text):
             if word in STOPWORDS:
                 continue
             for feature in {word, word[:5]}:

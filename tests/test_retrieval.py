@@ -83,7 +83,7 @@ def test_keyword_search_matches_other_forms_of_a_word_in_either_language(seed_in
     # "rentabilité" and "rentable" share the French stem; "profitable" only the English one.
     hits = seed_index.search("rentabilité", k=3, mode="keyword")
     assert hits and "rentable" in hits[0].text
-    assert not seed_index.retriever().store.keyword_search(["rentabilite"], 3)  # unstemmed: none
+    assert not seed_index.retriever().store.phrase_search(["rentabilite"], 3)  # unstemmed: none
 
 
 def test_stems_fold_accents_and_drop_function_words():

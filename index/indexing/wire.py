@@ -8,7 +8,6 @@ publication (earliest date, then smallest id); an article with no copy has no gr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
     from datasketch import MinHash
 
 from index.records import Article, publication_key
-from index.text import fold
+from index.text import words as text_words
 
 NUM_PERM = 128
 SCHEME = "affine32"  # stored as 128 uint32 values (512 bytes per article)
@@ -28,8 +27,6 @@ SHINGLE_WORDS = 5
 # same event stay under 0.3.
 THRESHOLD = 0.6
 MIN_WORDS = 40  # shorter texts (briefs, captions) share too little to tell a copy from a topic
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _datasketch() -> Any:
@@ -41,7 +38,7 @@ def _datasketch() -> Any:
 
 def signature(text: str) -> bytes:
     """The MinHash signature of ``text`` as bytes; empty when it is too short to compare."""
-    words = _WORD.findall(fold(text))
+    words = text_words(text)
     if len(words) < MIN_WORDS:
         return b""
     shingles = {" ".join(words[i : i + SHINGLE_WORDS]).encode() for i in range(len(words) - 4)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -27,7 +28,7 @@ class Fused:
     keyword_rank: dict[int, int]
     quoted: dict[int, float] = field(default_factory=dict)  # chunk id -> share of runs it holds
 
-    @property
+    @cached_property
     def scores(self) -> dict[int, float]:
         fused: dict[int, float] = {}
         for ranking in (self.dense_rank, self.keyword_rank):

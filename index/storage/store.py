@@ -44,7 +44,7 @@ class Store(Staging, WireGroups):
             if not readonly:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 migrations.migrate(self.db)
-            self.get_meta("dim")
+            self.get_meta("dim")  # a file that is not a Revue database fails here, not later
         except sqlite3.DatabaseError as exc:
             raise IndexDamaged(f"{path} is not a readable Revue database: {exc}") from exc
 
@@ -148,16 +148,13 @@ class Store(Staging, WireGroups):
         )
         return {r["id"]: StoredChunk(**r) for r in rows}
 
-    def keyword_search(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """Chunks holding any of ``terms`` as written (accents aside), best BM25 first."""
-        return self._bm25("chunks_fts", terms, k)
-
-    def _bm25(self, table: str, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
-        if not terms:
+    def stem_search(self, stems: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """Chunks matching any of ``stems``, best BM25 first, as (chunk id, bm25 score)."""
+        if not stems:
             return []
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in stems)
         sql = (
-            f"select rowid, bm25({table}) as score from {table} where {table} match ? "
+            "select rowid, bm25(chunks_stem) as score from chunks_stem where chunks_stem match ? "
             "order by score limit ?"
         )
         try:
@@ -165,10 +162,6 @@ class Store(Staging, WireGroups):
         except sqlite3.OperationalError:
             return []
         return [(int(r[0]), -float(r[1])) for r in rows]
-
-    def stem_search(self, stems: Sequence[str], k: int) -> list[tuple[int, float]]:
-        """Chunks matching any of ``stems``, best BM25 first, as (chunk id, bm25 score)."""
-        return self._bm25("chunks_stem", stems, k)
 
     def phrase_search(self, runs: Sequence[str], k: int) -> list[tuple[int, str]]:
         """Chunks holding any of ``runs`` (words in that order), best BM25 first, as
