@@ -1,12 +1,16 @@
-"""Calibrate answer selection and abstention on PIAF (French QA paragraphs).
+"""Calibrate and measure answering against declining, in French and in English, on PIAF.
 
-Half of PIAF's Wikipedia articles (by title) are indexed. Questions written from indexed
-paragraphs are answerable; questions written from the other half are the same kind of
-question asked of a corpus without their paragraph, so they should be declined.
+Only PIAF's held-out articles are used (``split(title) == "eval"``: the reader never saw them).
+Half of PIAF's articles (by title) are indexed. Held-out questions written from indexed
+paragraphs are answerable; those written from the other half are the same kind of question
+asked of a corpus without their paragraph, so they should be declined. English questions are
+our translations of held-out French ones (bench/questions/piaf_eval_en.jsonl), asked of the same
+French paragraphs.
 
-For each question this records the best window similarity (the abstention signal) and whether
-the quotes chosen under several scoring weights contain PIAF's answer span. It then sweeps the
-abstention threshold and prints the one that best separates the two sets.
+Both judges run on the same questions in one process: the embedding cosine against unrelated
+text (the decline rule before the reader) and the reader's probability. For each it prints the
+balanced accuracy at the configured threshold and at the best one, and how often the chosen
+quotes hold PIAF's answer.
 
     python bench/calibrate.py [--piaf DIR] [--sample 150]
 """
@@ -22,24 +26,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PIAF, piaf, write_articles  # noqa: E402
+from bench.common import PIAF, PiafQuestion, piaf, write_articles  # noqa: E402
 from index.engine import Revue  # noqa: E402
 from index.evaluation import normalize  # noqa: E402
+from index.model.reader_data import split  # noqa: E402
 from index.search.quotes import AnswerConfig, candidates, select  # noqa: E402
+from index.search.reading import read_candidates, select_read  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
-WEIGHTS = (0.0, 0.25, 0.5, 1.0)
+ENGLISH = Path(__file__).with_name("questions") / "piaf_eval_en.jsonl"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--piaf", type=Path, default=PIAF)
     ap.add_argument("--work", type=Path, default=Path("bench/results/calibrate"))
-    ap.add_argument("--sample", type=int, default=150, help="questions per set")
+    ap.add_argument("--sample", type=int, default=150, help="questions per set and language")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
@@ -50,91 +54,86 @@ def main() -> None:
         [p for p in paragraphs if p["title"] in indexed], args.work / "piaf_half.jsonl"
     )
     engine = Revue(Settings(data_dir=args.work / "index"))
+    if engine.reader is None:
+        sys.exit("the reader is not built: run `revue model` first")
     t0 = time.perf_counter()
     summary = engine.index([corpus])
-    print(
-        f"indexed {summary.articles_total} paragraphs ({summary.chunks_total} chunks) "
-        f"in {time.perf_counter() - t0:.0f} s",
-        file=sys.stderr,
-    )
+    print(f"index of {summary.articles_total} paragraphs ready in {time.perf_counter() - t0:.0f} s")
 
-    rng = random.Random(args.seed)
-    answerable = [q for q in questions if q.title in indexed and q.answers]
-    unanswerable = [q for q in questions if q.title not in indexed]
-    sample = [(q, True) for q in rng.sample(answerable, min(args.sample, len(answerable)))] + [
-        (q, False) for q in rng.sample(unanswerable, min(args.sample, len(unanswerable)))
+    held_out = [q for q in questions if split(q.title) == "eval" and q.answers]
+    english = {r["id"]: r["question"] for r in map(json.loads, ENGLISH.open(encoding="utf-8"))}
+    sets = {
+        "fr": _sample(held_out, indexed, args.sample, args.seed),
+        "en": _sample(
+            [replace(q, question=english[q.id]) for q in held_out if q.id in english],
+            indexed,
+            args.sample,
+            args.seed,
+        ),
+    }
+    results = {}
+    for language, sample in sets.items():
+        rows = [_judge(engine, q, answerable) for q, answerable in sample]
+        results[language] = rows
+        print(f"\n## {language}: questions in {language}, paragraphs in French")
+        report(rows, engine.answer_config)
+    path = args.work / "calibration.json"
+    path.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+def _sample(
+    pool: list[PiafQuestion], indexed: set[str], n: int, seed: int
+) -> list[tuple[PiafQuestion, bool]]:
+    rng = random.Random(seed)
+    yes = [q for q in pool if q.title in indexed]
+    no = [q for q in pool if q.title not in indexed]
+    return [(q, True) for q in rng.sample(yes, min(n, len(yes)))] + [
+        (q, False) for q in rng.sample(no, min(n, len(no)))
     ]
 
-    cache: dict[str, np.ndarray] = {}
 
-    def embed(texts: list[str]) -> np.ndarray:
-
-        missing = [t for t in dict.fromkeys(texts) if t not in cache]
-        if missing:
-            for t, v in zip(missing, engine.embedder.encode_passages(missing), strict=True):
-                cache[t] = v
-        return np.vstack([cache[t] for t in texts])
-
-    rows = []
-    started = time.perf_counter()
-    for n, (q, is_answerable) in enumerate(sample, 1):
-        evidence = engine.evidence(q.question)
-        hits, articles = evidence.hits, evidence.articles
-        row = {
-            "id": q.id,
-            "answerable": is_answerable,
-            "top_dense": hits[0].dense if hits else 0.0,
-            "paragraph_in_top3": any(h.article_id == q.context_id for h in hits[:3]),
-        }
-        forced = AnswerConfig(abstain_below=-1.0)
-        for w in WEIGHTS:
-            config = replace(forced, passage_weight=w)
-            scored = candidates(evidence, embed, config)
-            chosen = select(scored, config)
-            best = max((c.similarity for c in scored), default=0.0)
-            row["best_similarity"] = best
-            row["relevance"] = engine.baseline(evidence.query_vec).relevance(best)
-            quotes = [normalize(articles[c.article_id].text[c.start : c.end]) for c in chosen]
-            row[f"answer_in_quotes_w{w}"] = any(
-                normalize(a) in quote for a in q.answers for quote in quotes
-            )
-        rows.append(row)
-        if n % 25 == 0:
-            print(
-                f"{n}/{len(sample)} questions, {time.perf_counter() - started:.0f} s",
-                file=sys.stderr,
-            )
-
-    report(rows)
-    (args.work / "calibration.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+def _judge(engine: Revue, q: PiafQuestion, answerable: bool) -> dict[str, Any]:
+    """Both judges' best score for the question, and whether their quotes hold the answer."""
+    evidence = engine.evidence(q.question)
+    config = engine.answer_config
+    assert engine.reader is not None
+    row: dict[str, Any] = {"id": q.id, "answerable": answerable}
+    scored = candidates(evidence, engine.embedder.encode_passages, config)
+    baseline = engine.baseline(evidence.query_vec)
+    row["cosine"] = baseline.relevance(max((c.similarity for c in scored), default=-1.0))
+    cosine_quotes = select(scored, replace(config, abstain_below=-99.0), baseline)
+    read = read_candidates(evidence, engine.reader.score, config)
+    row["reader"] = max((c.similarity for c in read), default=0.0)
+    read_quotes = select_read(read, replace(config, read_threshold=0.0))
+    for judge, chosen in (("cosine", cosine_quotes), ("reader", read_quotes)):
+        quotes = [normalize(evidence.articles[c.article_id].text[c.start : c.end]) for c in chosen]
+        row[f"{judge}_holds_answer"] = any(normalize(a) in t for a in q.answers for t in quotes)
+    return row
 
 
-def report(rows: list[dict[str, Any]]) -> None:
+def report(rows: list[dict[str, Any]], config: AnswerConfig) -> None:
     pos = [r for r in rows if r["answerable"]]
     neg = [r for r in rows if not r["answerable"]]
-    print(f"\n{len(pos)} answerable, {len(neg)} unanswerable questions")
-    print(
-        f"answerable: paragraph among the first 3 passages: "
-        f"{sum(r['paragraph_in_top3'] for r in pos) / len(pos):.3f}"
-    )
-    for w in WEIGHTS:
-        hit = sum(r[f"answer_in_quotes_w{w}"] for r in pos) / len(pos)
-        print(f"passage_weight={w}: answer span inside the chosen quotes: {hit:.3f}")
-    for signal in ("relevance", "best_similarity", "top_dense"):
-        best = (0.0, 0.0)
-        print(f"\nthreshold on {signal}: answered(answerable) declined(unanswerable) balanced")
-        values = sorted({round(r[signal], 3) for r in rows if r[signal] > 0})
-        for t in values:
-            tpr = sum(r[signal] >= t for r in pos) / len(pos)
-            tnr = sum(r[signal] < t for r in neg) / len(neg)
-            if (tpr + tnr) / 2 > best[1]:
-                best = (t, (tpr + tnr) / 2)
-        step = 0.2 if signal == "relevance" else 0.01
-        for t in sorted({best[0], *[round(best[0] + d * step, 3) for d in (-2, -1, 1, 2)]}):
-            tpr = sum(r[signal] >= t for r in pos) / len(pos)
-            tnr = sum(r[signal] < t for r in neg) / len(neg)
-            print(f"  {t:.3f}: {tpr:.3f} {tnr:.3f} {(tpr + tnr) / 2:.3f}")
-        print(f"  best: {best[0]:.3f} (balanced accuracy {best[1]:.3f})")
+    print(f"{len(pos)} answerable, {len(neg)} unanswerable")
+    print("| judge | threshold | answered (answerable) | declined (unanswerable) | balanced |")
+    print("|---|---|---|---|---|")
+    configured = {"cosine": config.abstain_below, "reader": config.read_threshold}
+    for judge, at in configured.items():
+        best = max(sorted({r[judge] for r in rows}), key=lambda t: _balance(pos, neg, judge, t)[2])
+        for label, t in (("configured", at), ("best", best)):
+            yes, no, both = _balance(pos, neg, judge, t)
+            print(f"| {judge} | {label} {t:.3f} | {yes:.3f} | {no:.3f} | {both:.3f} |")
+    for judge in configured:
+        held = sum(r[f"{judge}_holds_answer"] for r in pos) / len(pos)
+        print(f"{judge}: answer span inside the quotes of answerable questions: {held:.3f}")
+
+
+def _balance(
+    pos: list[dict[str, Any]], neg: list[dict[str, Any]], judge: str, t: float
+) -> tuple[float, float, float]:
+    yes = sum(r[judge] >= t for r in pos) / len(pos)
+    no = sum(r[judge] < t for r in neg) / len(neg)
+    return yes, no, (yes + no) / 2
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@
     python bench/run_all.py [--piaf DIR] [--news FILE] [--only quality,throughput,latency]
 
 - quality: nDCG@10 and Recall@100 on PIAF (761 French paragraphs, 3,835 questions) for hybrid,
-  dense-only and BM25-only retrieval (chunk hits mapped to their paragraph, first rank kept).
+  dense-only and BM25-only retrieval (chunk hits mapped to their paragraph, first rank kept);
+  then, on the held-out third the reader never saw (1,293 questions, and 400 of them translated
+  to English), hybrid against hybrid reordered by the reader (`revue search`), with its cost.
 - throughput: indexing the PIAF paragraphs from scratch, against the raw model encode of the
   very same chunks in the same process (the physical limit on this CPU): a ratio.
 - latency: `ask` p50/p95 over the seed questions and a sample of PIAF questions, on the seeds
   plus the 3,000 French news articles (the index `revue eval --corpus corpus --corpus FILE`
-  builds; built here if missing).
+  builds; built here if missing), with the reader and without it, in the same run.
 
 Results are printed as Markdown and saved to bench/results/*.json. Nothing passes or fails.
 """
@@ -29,21 +31,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     NEWS,
     PIAF,
+    PiafQuestion,
     chunk_texts,
     latency_questions,
     percentile,
     piaf,
     ranked_ids,
     raw_encode_seconds,
+    read_jsonl,
     require,
     scores,
     write_articles,
 )
 from index.engine import Revue  # noqa: E402
+from index.model.reader_data import split  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
 RESULTS = Path("bench/results")
 CORPUS = Path("corpus")
+ENGLISH = Path(__file__).with_name("questions") / "piaf_eval_en.jsonl"
 
 
 def log(msg: str) -> None:
@@ -69,6 +75,27 @@ def quality(engine: Revue, piaf_dir: Path) -> dict[str, Any]:
             ]
         )
         log(f"quality: {mode} {out[mode]}")
+    out["held_out"] = held_out_quality(scratch, [q for q in qs if split(q.title) == "eval"], qrels)
+    return out
+
+
+def held_out_quality(
+    engine: Revue, questions: list[PiafQuestion], qrels: dict[str, set[str]]
+) -> dict[str, Any]:
+    """Hybrid against hybrid reordered by the reader, on questions the reader never saw."""
+    english = {r["id"]: r["question"] for r in read_jsonl(ENGLISH)}
+    sets = {
+        "fr": [(q.question, qrels[q.id]) for q in questions],
+        "en": [(english[q.id], qrels[q.id]) for q in questions if q.id in english],
+    }
+    out: dict[str, Any] = {}
+    for language, asked in sets.items():
+        for rerank in (False, True):
+            name = f"{language}_{'reader' if rerank else 'hybrid'}"
+            t0 = time.perf_counter()
+            runs = [(ranked_ids(engine.search(q, k=100, rerank=rerank)), rel) for q, rel in asked]
+            out[name] = scores(runs) | {"s_per_query": (time.perf_counter() - t0) / len(asked)}
+            log(f"quality: held-out {name} {out[name]}")
     return out
 
 
@@ -117,24 +144,33 @@ def latency(engine: Revue, piaf_dir: Path, news: Path) -> dict[str, Any]:
         f"{time.perf_counter() - t0:.0f} s"
     )
     questions = latency_questions(piaf_dir)
-    scratch.ask("warm-up question")
+    bare = Revue(scratch.settings.model_copy(update={"reader": "none"}), scratch.embedder)
+    return {
+        "articles": summary.articles_total,
+        "chunks": summary.chunks_total,
+        "questions": len(questions),
+        "without_reader": timings(bare, questions),
+        "with_reader": timings(scratch, questions),
+    }
+
+
+def timings(engine: Revue, questions: list[str]) -> dict[str, Any]:
+    """`ask` and `search` times over ``questions``, after a warm-up."""
+    engine.ask("warm-up question")
     times: list[float] = []
     answered: list[float] = []
     declined: list[float] = []
     for q in questions:
         t0 = time.perf_counter()
-        answer = scratch.ask(q)
+        answer = engine.ask(q)
         times.append(time.perf_counter() - t0)
         (declined if answer.abstained else answered).append(times[-1])
     search_times = []
     for q in questions:
         t0 = time.perf_counter()
-        scratch.search(q, k=10)
+        engine.search(q, k=10)
         search_times.append(time.perf_counter() - t0)
     return {
-        "articles": summary.articles_total,
-        "chunks": summary.chunks_total,
-        "questions": len(questions),
         "ask_p50_s": percentile(times, 50),
         "ask_p95_s": percentile(times, 95),
         "answered": len(answered),

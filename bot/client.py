@@ -61,11 +61,11 @@ class RevueBot(commands.Bot):
         log.info("synced %d application commands", len(synced))
 
     async def _load_model(self) -> None:
-        """Load the embedding model now, off the event loop, so the first answer is quick."""
+        """Load the models now, off the event loop, so the first answer is quick."""
         try:
-            await asyncio.to_thread(lambda: self.engine.embedder)
+            await asyncio.to_thread(lambda: (self.engine.embedder, self.engine.reader))
         except Exception:
-            log.exception("could not load the embedding model")
+            log.exception("could not load the models")
 
     async def on_ready(self) -> None:
         assert self.user is not None

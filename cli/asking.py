@@ -19,7 +19,7 @@ from cli.output import (
     render_hits,
     render_source,
 )
-from index.records import SearchMode
+from index.records import Hit, SearchMode
 
 
 def batch_option(key: str, out: str) -> Callable[[F], F]:
@@ -66,24 +66,35 @@ def ask_cmd(
     show_default=True,
     help="Retrieval: fused, FAISS only, or BM25 only.",
 )
+@click.option(
+    "--rerank/--no-rerank",
+    default=True,
+    show_default=True,
+    help="Let the reader reorder the best hybrid results (REVUE_RERANK of them).",
+)
 @batch_option("query", "one JSON line of hits per input line")
 @click.pass_context
-def search_cmd(
+def search_cmd(  # noqa: PLR0913 - one parameter per documented option
     ctx: click.Context,
     query: str | None,
     as_json: bool,
     k: int,
     mode: SearchMode,
+    rerank: bool,
     batch: Path | None,
 ) -> None:
     """Show the passages that best match QUERY, best first."""
     engine = engine_of(ctx)
+
+    def search(q: str) -> list[Hit]:
+        return engine.search(q, k=k, mode=mode, rerank=rerank)
+
     if batch is not None:
-        run_batch(batch, "query", lambda qid, q: hits_json(engine.search(q, k=k, mode=mode), qid))
+        run_batch(batch, "query", lambda qid, q: hits_json(search(q), qid))
         return
     if query is None:
         fail("give a QUERY or --batch FILE")
-    hits = engine.search(query, k=k, mode=mode)
+    hits = search(query)
     if as_json:
         echo_json(hits_json(hits, None, query))
     elif hits:

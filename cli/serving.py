@@ -89,8 +89,24 @@ def bot_cmd(ctx: click.Context) -> None:
 
 
 @click.command("model")
-def model_cmd() -> None:
-    """Build (once) and show the default embedding model folder."""
+@click.option("--no-reader", is_flag=True, help="Build the embedding model only.")
+def model_cmd(no_reader: bool) -> None:
+    """Build (once) and show the default models: the embedder, then the reader."""
+    from index.errors import ModelUnavailable
     from index.model.e5model import materialise
+    from index.settings import Settings
 
     click.echo(materialise())
+    settings = Settings()
+    if no_reader or settings.reader != "default":
+        return
+    from index.model.reader_training import build_reader
+
+    try:
+        click.echo(build_reader(settings.reader_data, progress=lambda m: click.echo(m, err=True)))
+    except ModelUnavailable as exc:
+        click.echo(
+            f"the reader was not built: {exc}. Answers fall back to the embedding model's "
+            "cosine; set REVUE_READER_DATA to a PIAF folder and run `revue model` again.",
+            err=True,
+        )

@@ -23,15 +23,17 @@ import numpy as np
 from index.errors import IndexBusy, IndexDamaged, IndexMissing, InvalidQuestion
 from index.indexing.pipeline import Progress, run_index
 from index.ingest.corpus import load_corpus
-from index.model.encoder import Encoder
+from index.model.encoder import Encoder, PairReader
 from index.records import Answer, Article, ArticleInfo, Hit, IndexSummary, SearchMode
-from index.search.answer import compose
+from index.search.answer import Judges, compose
 from index.search.quotes import AnswerConfig, Baseline, Evidence, background_sentences
+from index.search.reading import reorder
 from index.search.retrieval import Retriever
 from index.settings import Settings
 from index.storage.layout import db_path, vectors_path, writer_lock
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex
+from index.text import titled
 
 log = logging.getLogger("revue")
 
@@ -43,9 +45,16 @@ class Revue:
     generation has been written, so a long-running bot picks up a reindex without a restart.
     """
 
-    def __init__(self, settings: Settings | None = None, embedder: Encoder | None = None):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embedder: Encoder | None = None,
+        reader: PairReader | None = None,
+    ):
         self.settings = settings or Settings()
         self._embedder = embedder
+        self._pair_reader = reader
+        self._reader_loaded = reader is not None
         self._lock = threading.RLock()
         self._generation: int | None = None
         self._store: Store | None = None
@@ -70,6 +79,18 @@ class Revue:
                 )
             return self._embedder
 
+    @property
+    def reader(self) -> PairReader | None:
+        """The cross-encoder that reads (question, passage) pairs, loaded on first use; None
+        where it is switched off or not built (the embedding cosine decides then)."""
+        with self._lock:
+            if not self._reader_loaded:
+                from index.model.reader import open_reader  # torch: imported only when needed
+
+                self._pair_reader = open_reader(self.settings.reader, self.settings.reader_data)
+                self._reader_loaded = True
+            return self._pair_reader
+
     # -- writing ----------------------------------------------------------------------------
     def index(self, corpus_paths: Sequence[Path], progress: Progress | None = None) -> IndexSummary:
         corpus = load_corpus(
@@ -87,9 +108,9 @@ class Revue:
     # -- reading ----------------------------------------------------------------------------
     def retriever(self) -> Retriever:
         """The current index's retriever (reopened when a newer index generation exists)."""
-        return self._reader()
+        return self._open()
 
-    def _reader(self) -> Retriever:
+    def _open(self) -> Retriever:
         db = db_path(self.data_dir)
         if not db.exists():
             raise IndexMissing(f"no index in {self.data_dir}")
@@ -151,17 +172,28 @@ class Revue:
             )
         return text
 
-    def search(self, query: str, k: int = 10, mode: SearchMode = "hybrid") -> list[Hit]:
+    def search(
+        self, query: str, k: int = 10, mode: SearchMode = "hybrid", rerank: bool = True
+    ) -> list[Hit]:
+        """The best passages; in hybrid mode the reader reorders the first ``settings.rerank``."""
         text = self.check_question(query)
-        retriever = self._reader()
+        retriever = self._open()
         qvec = self.embedder.encode_queries([text])[0]
+        reader = self.reader if rerank and mode == "hybrid" else None
+        depth = self.settings.rerank if reader is not None else 0
         with self._lock:
-            return retriever.search(text, qvec, k=k, mode=mode)
+            hits = retriever.search(text, qvec, k=max(k, depth), mode=mode)
+            articles = self._articles({h.article_id for h in hits[:depth]})
+        if reader is not None and depth:
+            top = hits[:depth]
+            texts = [titled(articles[h.article_id].title, h.text) for h in top]
+            hits = reorder(top, texts, text, reader.score) + hits[depth:]
+        return hits[:k]
 
     def evidence(self, question: str, k: int = 10) -> Evidence:
         """The question's vector, the best passages, their articles and their wire copies."""
         text = self.check_question(question)
-        retriever = self._reader()
+        retriever = self._open()
         qvec = self.embedder.encode_queries([text])[0]
         with self._lock:
             assert self._store is not None
@@ -173,12 +205,12 @@ class Revue:
     def ask(self, question: str, k: int = 10) -> Answer:
         """Numbered verbatim quotes that answer ``question``, or a decline."""
         evidence = self.evidence(question, k)
-        return compose(
-            evidence,
-            self.embedder.encode_passages,
-            self.answer_config,
-            self.baseline(evidence.query_vec),
-        )
+        reader = self.reader
+        if reader is not None:
+            judges = Judges(self.embedder.encode_passages, read=reader.score)
+        else:
+            judges = Judges(self.embedder.encode_passages, self.baseline(evidence.query_vec))
+        return compose(evidence, judges, self.answer_config)
 
     def baseline(self, query_vec: np.ndarray) -> Baseline:
         """The question's cosines to unrelated news sentences (the abstention reference)."""
@@ -198,13 +230,13 @@ class Revue:
         return out
 
     def sources(self) -> list[ArticleInfo]:
-        self._reader()
+        self._open()
         assert self._store is not None
         with self._lock:
             return self._store.articles_info()
 
     def article(self, article_id: str) -> Article | None:
-        self._reader()
+        self._open()
         with self._lock:
             return self._articles({article_id}).get(article_id)
 
@@ -214,9 +246,9 @@ class Revue:
         return self.scratch(hashlib.sha256(joined.encode()).hexdigest()[:12])
 
     def scratch(self, key: str) -> Revue:
-        """An engine over its own data directory (for evaluations), sharing the model."""
+        """An engine over its own data directory (for evaluations), sharing the models."""
         settings = self.settings.model_copy(update={"data_dir": self.data_dir / "eval" / key})
-        return Revue(settings, self._embedder if self._embedder is not None else self.embedder)
+        return Revue(settings, self.embedder, self.reader)
 
     def close(self) -> None:
         with self._lock:

@@ -8,6 +8,10 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+DEFAULT_READER = "default"
+# The reader is trained on PIAF (French QA, MIT licence), read from the shared data folder
+# beside the project when it is built (`revue model`, run by `make install`).
+DEFAULT_READER_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "piaf_fr"
 
 
 class Settings(BaseSettings):
@@ -28,6 +32,17 @@ class Settings(BaseSettings):
     )
     max_question_chars: int = Field(default=1000, ge=10)
     batch_size: int = Field(default=16, ge=1)
+    reader: str = Field(
+        default=DEFAULT_READER,
+        description="cross-encoder that reads (question, passage) pairs: 'default' (built by "
+        "`revue model` into the model cache), a folder, or 'none' (the embedding cosine decides)",
+    )
+    reader_data: Path = Field(
+        default=DEFAULT_READER_DATA, description="PIAF folder the default reader is trained on"
+    )
+    rerank: int = Field(
+        default=20, ge=0, description="search results the reader reorders (0: none)"
+    )
     exact_search_up_to: int = Field(
         default=100_000,
         ge=0,

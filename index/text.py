@@ -72,3 +72,11 @@ def runs_held(runs: list[str], text: str) -> float:
         return 0.0
     held = f" {' '.join(words(text))} "
     return sum(f" {r} " in held for r in runs) / len(runs)
+
+
+TITLE_SEPARATOR = " — "
+
+
+def titled(title: str | None, text: str) -> str:
+    """What the reader reads of a passage: its article's title, then the text (as trained)."""
+    return f"{title}{TITLE_SEPARATOR}{text}" if title else text

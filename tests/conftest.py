@@ -77,9 +77,27 @@ class HashEncoder:
         return np.vstack([self._vector(t) for t in texts])
 
 
+class OverlapReader:
+    """A stand-in for the reader (an ``index.model.encoder.PairReader``): each of the question's
+    content words (5-letter stems) that the passage holds adds belief, 0.6 for the first, 0.84
+    for two, none for none. It reads no meaning and no other language; the tests of what the
+    real reader decides use ``reader``."""
+
+    name = "test/overlap-reader"
+
+    def __init__(self) -> None:
+        self.pairs_read = 0
+
+    def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        self.pairs_read += len(texts)
+        asked = {w[:5] for w in words(question) if w not in STOPWORDS}
+        out = [1.0 - 0.4 ** len(asked & {w[:5] for w in words(t)}) for t in texts]
+        return np.array(out, dtype=np.float32)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "embedder" in getattr(item, "fixturenames", ()):
+        if {"embedder", "reader"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.model)
 
 
@@ -96,11 +114,30 @@ def embedder() -> Any:
     return Embedder()
 
 
-def _engine(data_dir: Path, encoder: Any) -> Any:
+@pytest.fixture(scope="session")
+def fake_reader() -> OverlapReader:
+    return OverlapReader()
+
+
+@pytest.fixture(scope="session")
+def reader() -> Any:
+    """The real reader, built by `revue model` (make install) from PIAF in ../shared."""
+    from index.model.reader import open_reader
+    from index.settings import Settings
+
+    settings = Settings()
+    found = open_reader(settings.reader, settings.reader_data)
+    if found is None:
+        pytest.skip(f"the reader is not built (needs {settings.reader_data}; run make install)")
+    return found
+
+
+def _engine(data_dir: Path, encoder: Any, reader: Any = None) -> Any:
+    """An engine with ``reader``; None means the real reader where it is built (else none)."""
     from index.engine import Revue
     from index.settings import Settings
 
-    return Revue(Settings(data_dir=data_dir), encoder)
+    return Revue(Settings(data_dir=data_dir), encoder, reader)
 
 
 @pytest.fixture(scope="session")
@@ -113,21 +150,27 @@ def seed_engine(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iter
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory: pytest.TempPathFactory, encoder: HashEncoder) -> Iterator[Any]:
-    """The same as ``seed_engine`` with the fake encoder: for tests of everything but meaning."""
-    engine = _engine(tmp_path_factory.mktemp("seed-index-fake"), encoder)
+def seed_index(
+    tmp_path_factory: pytest.TempPathFactory, encoder: HashEncoder, fake_reader: OverlapReader
+) -> Iterator[Any]:
+    """The same as ``seed_engine`` with the fake encoder and reader: for tests of everything but
+    meaning."""
+    engine = _engine(tmp_path_factory.mktemp("seed-index-fake"), encoder, fake_reader)
     engine.index([CORPUS])
     yield engine
     engine.close()
 
 
 @pytest.fixture
-def make_engine(tmp_path: Path, encoder: HashEncoder) -> Iterator[Callable[..., Any]]:
-    """Fresh engines over their own data directories, with the fake encoder unless told."""
+def make_engine(
+    tmp_path: Path, encoder: HashEncoder, fake_reader: OverlapReader
+) -> Iterator[Callable[..., Any]]:
+    """Fresh engines over their own data directories, with the fake encoder and reader unless
+    told."""
     engines = []
 
-    def make(data_dir: Path | None = None, model: Any = None) -> Any:
-        engine = _engine(data_dir or tmp_path / "data", model or encoder)
+    def make(data_dir: Path | None = None, model: Any = None, reader: Any = None) -> Any:
+        engine = _engine(data_dir or tmp_path / "data", model or encoder, reader or fake_reader)
         engines.append(engine)
         return engine
 

@@ -205,6 +205,6 @@ def test_every_command_is_in_the_readme_and_answers_help():
 def test_the_documented_options_exist():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name, options in re.findall(r"^\| `revue (\w+) ([^`]*)` \|", readme, flags=re.MULTILINE):
-        known = {opt for p in cli.commands[name].params for opt in p.opts}
+        known = {opt for p in cli.commands[name].params for opt in [*p.opts, *p.secondary_opts]}
         for option in re.findall(r"--[\w-]+", options):
             assert option in known, f"README documents {option} for `revue {name}`"

@@ -33,3 +33,11 @@ class Encoder(PassageEncoder, Protocol):
     """Encodes passages and questions into the same space (what the engine needs)."""
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class PairReader(Protocol):
+    """Reads a question together with each passage ("title — text"): P(the passage answers)."""
+
+    name: str
+
+    def score(self, question: str, texts: Sequence[str]) -> np.ndarray: ...

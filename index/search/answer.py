@@ -7,6 +7,8 @@ related.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from index.records import Answer, Citation
 from index.search.language import detect_language
 from index.search.quotes import (
@@ -18,6 +20,7 @@ from index.search.quotes import (
     candidates,
     select,
 )
+from index.search.reading import Read, read_candidates, select_read
 
 DECLINE = {
     "en": "The coverage I have doesn't say.",
@@ -29,16 +32,26 @@ LEAD = {
 }
 
 
-def compose(
-    evidence: Evidence,
-    embed: Embed,
-    config: AnswerConfig = AnswerConfig(),
-    baseline: Baseline = Baseline(),
-) -> Answer:
+@dataclass(frozen=True)
+class Judges:
+    """What scores the candidate quotes: the reader where there is one, else the embedding
+    model's cosine, judged against the question's ``baseline``."""
+
+    embed: Embed
+    baseline: Baseline = Baseline()
+    read: Read | None = None
+
+    def choose(self, evidence: Evidence, config: AnswerConfig) -> list[Candidate]:
+        if self.read is not None:
+            return select_read(read_candidates(evidence, self.read, config), config)
+        return select(candidates(evidence, self.embed, config), config, self.baseline)
+
+
+def compose(evidence: Evidence, judges: Judges, config: AnswerConfig = AnswerConfig()) -> Answer:
     """The answer to the question from its evidence: numbered verbatim quotes, or a decline."""
     question = evidence.question
     language = detect_language(question)
-    chosen = select(candidates(evidence, embed, config), config, baseline)
+    chosen = judges.choose(evidence, config)
     if not chosen:
         return Answer(
             question=question, answer=DECLINE[language], abstained=True, language=language

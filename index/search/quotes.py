@@ -31,6 +31,10 @@ class AnswerConfig:
     # question quotes verbatim outranks every other (cosine + evidence stay under 2).
     quote_weight: float = 2.0
     max_citations: int = 3
+    # With the reader: quote a sentence it gives at least this probability of answering, and
+    # decline when none reaches it (bench/calibrate.py).
+    read_threshold: float = 0.5
+    read_margin: float = 0.3  # runners-up must be read within this of the best
     passages: int = 6
     margin: float = 0.05  # runners-up must score within this of the best
     window_sentences: int = 3
@@ -92,7 +96,7 @@ def windows(evidence: Evidence, config: AnswerConfig) -> dict[Window, float]:
         folded = fold(f"{article.title or ''}\n{article.text}")
         if not all(mentions(folded, e) for e in entities):
             continue  # this article never names what the question is about
-        spans = _article_sentences(article)
+        spans = article_sentences(article)
         inside = [i for i, (s, e) in enumerate(spans) if s < hit.end and e > hit.start]
         for i in inside:
             for j in range(i, min(i + config.window_sentences, len(spans))):
@@ -113,7 +117,7 @@ def window_vectors(
     the window itself)."""
     needed = sorted({(a, n) for a, i, j in keys for n in range(i, j + 1)})
     where = {key: row for row, key in enumerate(needed)}
-    spans = {a: _article_sentences(articles[a]) for a, _ in needed}
+    spans = {a: article_sentences(articles[a]) for a, _ in needed}
     sentence_vecs = embed([articles[a].text[slice(*spans[a][n])] for a, n in needed])
     vecs = []
     for a, i, j in keys:
@@ -137,7 +141,7 @@ def candidates(
     runs = phrases(evidence.question)
     out = []
     for (a, i, j), sim in zip(keys, sims, strict=True):
-        spans = _article_sentences(evidence.articles[a])
+        spans = article_sentences(evidence.articles[a])
         s, e = spans[i][0], spans[j][1]
         text = evidence.articles[a].text[s:e]
         score = (
@@ -153,7 +157,7 @@ def candidates(
 _sentence_cache: dict[tuple[str, int], list[tuple[int, int]]] = {}
 
 
-def _article_sentences(article: Article) -> list[tuple[int, int]]:
+def article_sentences(article: Article) -> list[tuple[int, int]]:
     key = (article.id, hash(article.text))
     if key not in _sentence_cache:
         if len(_sentence_cache) > 2048:

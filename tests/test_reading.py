@@ -1,0 +1,140 @@
+"""The reader's stage: it picks the quotes, decides a decline and reorders search results.
+
+These run with stand-in readers (no model); ``test_reader.py`` runs the real one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.errors import ModelUnavailable
+from index.model.reader_data import ENGLISH_QUESTIONS, english_questions, pairs, split
+from index.search.quotes import AnswerConfig, Candidate
+from index.search.reading import select_read
+from index.settings import Settings
+from tests.conftest import CORPUS, write
+
+INSTITUT = "institut-arts-numeriques-openai-code-rouge"
+
+
+class Believes:
+    """A reader that believes only passages holding ``word``."""
+
+    name = "test/believes"
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        self.asked: list[tuple[str, int]] = []
+
+    def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
+        self.asked.append((question, len(texts)))
+        return np.array([0.9 if self.word in t else 0.1 for t in texts], dtype=np.float32)
+
+
+def test_the_sentence_the_reader_believes_is_quoted(make_engine):
+    engine = make_engine(reader=Believes("Pulse"))
+    engine.index([CORPUS])
+    answer = engine.ask("Quels projets OpenAI a-t-il mis en pause ?")
+    assert not answer.abstained
+    assert all("Pulse" in c.quote for c in answer.citations)
+    assert answer.citations[0].article_id == INSTITUT
+
+
+def test_a_question_the_reader_believes_nothing_for_is_declined(make_engine):
+    engine = make_engine(reader=Believes("no passage says this"))
+    engine.index([CORPUS])
+    answer = engine.ask("Quels projets OpenAI a-t-il mis en pause ?")
+    assert answer.abstained and answer.citations == ()
+
+
+def test_without_a_reader_the_cosine_still_answers(make_engine, tmp_path):
+    from index.engine import Revue
+
+    engine = make_engine()
+    engine.index([CORPUS])
+    bare = Revue(Settings(data_dir=engine.data_dir, reader="none"), engine.embedder)
+    assert bare.reader is None
+    answer = bare.ask("Combien d'utilisateurs mensuels revendique Gemini ?")
+    assert any("650 millions" in c.quote for c in answer.citations)
+    bare.close()
+
+
+def test_search_is_reordered_by_the_reader_and_only_when_asked(make_engine):
+    reader = Believes("Pulse")
+    engine = make_engine(reader=reader)
+    engine.index([CORPUS])
+    query = "OpenAI ChatGPT Altman"
+    plain = engine.search(query, k=5, rerank=False)
+    assert reader.asked == []
+    reordered = engine.search(query, k=5)
+    assert reader.asked and reader.asked[-1][0] == query
+    assert "Pulse" in reordered[0].text
+    assert {h.chunk_id for h in reordered} <= {h.chunk_id for h in engine.search(query, k=20)}
+    assert [h.chunk_id for h in plain] != [h.chunk_id for h in reordered] or "Pulse" in plain[
+        0
+    ].text
+
+
+def _candidate(first: int, prob: float, article: str = "a") -> Candidate:
+    return Candidate(article, first, first, first * 10, first * 10 + 9, prob, prob)
+
+
+def test_runners_up_must_be_believed_and_close_to_the_best():
+    config = AnswerConfig(read_threshold=0.5, read_margin=0.3, max_citations=3)
+    scored = [_candidate(1, 0.95), _candidate(5, 0.7), _candidate(9, 0.6), _candidate(3, 0.4)]
+    assert [c.first for c in select_read(scored, config)] == [1, 5]
+    assert select_read([_candidate(1, 0.49)], config) == []
+
+
+def _train_title(n: int) -> str:
+    return next(t for i in range(n, 1000) if split(t := f"Article {i}") == "train")
+
+
+def test_training_pairs_hold_the_answer_and_never_a_held_out_question(tmp_path: Path):
+    train, held_out = (
+        _train_title(0),
+        next(f"A {i}" for i in range(99) if split(f"A {i}") == "eval"),
+    )
+    rows = []
+    for title, n in ((train, 0), (_train_title(50), 1), (held_out, 2)):
+        context = f"Le sujet {n} est connu. La réponse {n} est quarante-deux. Autre chose ici."
+        rows.append(
+            {
+                "id": f"q{n}",
+                "question": f"Quelle est la réponse {n} ?",
+                "title": title,
+                "context": context,
+                "answers": [{"text": "quarante-deux", "answer_start": context.index("quar")}],
+            }
+        )
+    write(tmp_path / "qa.jsonl", "\n".join(json.dumps(r) for r in rows))
+    made = pairs(tmp_path)
+    assert {p.question for p in made} == {"Quelle est la réponse 0 ?", "Quelle est la réponse 1 ?"}
+    positives = [p for p in made if p.label == 1.0]
+    assert positives and all("quarante-deux" in p.text for p in positives)
+    assert all(p.text.startswith(("Article", "A ")) for p in made)  # "title — text"
+
+
+def test_english_questions_must_come_from_the_training_split():
+    first = json.loads(ENGLISH_QUESTIONS.read_text(encoding="utf-8").splitlines()[0])
+    with pytest.raises(ModelUnavailable, match="held-out"):
+        english_questions({first["id"]})
+
+
+def test_without_training_data_revue_model_says_so_and_the_reader_is_off(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+    from index.model.reader import open_reader
+
+    missing = tmp_path / "no-piaf"
+    monkeypatch.setenv("REVUE_READER_DATA", str(missing))
+    result = CliRunner().invoke(cli, ["model"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "the reader was not built" in result.stderr and str(missing) in result.stderr
+    assert open_reader("default", missing) is None
