@@ -89,16 +89,22 @@ def bot_cmd(ctx: click.Context) -> None:
 
 
 @click.command("model")
-@click.option("--no-reader", is_flag=True, help="Build the embedding model only.")
-def model_cmd(no_reader: bool) -> None:
-    """Build (once) and show the default models: the embedder, then the reader."""
+@click.option(
+    "--reader",
+    "with_reader",
+    is_flag=True,
+    help="Also train the reader (once, ~35 min on 2 cores).",
+)
+def model_cmd(with_reader: bool) -> None:
+    """Build (once) and show the default models: the embedder, and the reader when asked for
+    (or when REVUE_READER=default)."""
     from index.errors import ModelUnavailable
     from index.model.e5model import materialise
     from index.settings import Settings
 
     click.echo(materialise())
     settings = Settings()
-    if no_reader or settings.reader != "default":
+    if not with_reader and settings.reader != "default":
         return
     from index.model.reader_training import build_reader
 

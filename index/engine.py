@@ -206,10 +206,11 @@ class Revue:
         """Numbered verbatim quotes that answer ``question``, or a decline."""
         evidence = self.evidence(question, k)
         reader = self.reader
-        if reader is not None:
-            judges = Judges(self.embedder.encode_passages, read=reader.score)
-        else:
-            judges = Judges(self.embedder.encode_passages, self.baseline(evidence.query_vec))
+        judges = Judges(
+            self.embedder.encode_passages,
+            self.baseline(evidence.query_vec),
+            reader.score if reader is not None else None,
+        )
         return compose(evidence, judges, self.answer_config)
 
     def baseline(self, query_vec: np.ndarray) -> Baseline:

@@ -8,7 +8,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
-DEFAULT_READER = "default"
+# Off by default: measured, it helps declines (English most) but does not yet pick better quotes
+# or passages than the cosine, and it takes ~35 min of CPU to build (docs/benchmarks.md).
+DEFAULT_READER = "none"
 # The reader is trained on PIAF (French QA, MIT licence), read from the shared data folder
 # beside the project when it is built (`revue model`, run by `make install`).
 DEFAULT_READER_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "piaf_fr"
@@ -35,13 +37,13 @@ class Settings(BaseSettings):
     reader: str = Field(
         default=DEFAULT_READER,
         description="cross-encoder that reads (question, passage) pairs: 'default' (built by "
-        "`revue model` into the model cache), a folder, or 'none' (the embedding cosine decides)",
+        "`revue model --reader` into the model cache), a folder, or 'none' (the cosine decides)",
     )
     reader_data: Path = Field(
         default=DEFAULT_READER_DATA, description="PIAF folder the default reader is trained on"
     )
     rerank: int = Field(
-        default=20, ge=0, description="search results the reader reorders (0: none)"
+        default=0, ge=0, description="search results the reader reorders (0: none; it hurt PIAF)"
     )
     exact_search_up_to: int = Field(
         default=100_000,

@@ -44,7 +44,8 @@ class ReaderNet(torch.nn.Module):
         states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(states.dtype)
         pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        return self.head(pooled).squeeze(-1)
+        logits: torch.Tensor = self.head(pooled).squeeze(-1)
+        return logits
 
     def save(self, folder: Path) -> None:
         self.encoder.save_pretrained(folder)  # type: ignore[operator]

@@ -99,7 +99,8 @@ def _train(data: Sequence[Pair], out: Path, say: Progress) -> None:
     source = str(materialise())
     tokenizer = AutoTokenizer.from_pretrained(source)
     model = ReaderNet.load(Path(source), layers=LAYERS)
-    for p in model.encoder.embeddings.parameters():
+    embeddings: torch.nn.Module = model.encoder.embeddings  # type: ignore[assignment]
+    for p in embeddings.parameters():
         p.requires_grad = False
     trainable = [p for p in model.parameters() if p.requires_grad]
     body = [p for p in model.encoder.parameters() if p.requires_grad]

@@ -7,7 +7,7 @@ related.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.records import Answer, Citation
 from index.search.language import detect_language
@@ -20,7 +20,7 @@ from index.search.quotes import (
     candidates,
     select,
 )
-from index.search.reading import Read, read_candidates, select_read
+from index.search.reading import Read, belief, combined
 
 DECLINE = {
     "en": "The coverage I have doesn't say.",
@@ -34,17 +34,21 @@ LEAD = {
 
 @dataclass(frozen=True)
 class Judges:
-    """What scores the candidate quotes: the reader where there is one, else the embedding
-    model's cosine, judged against the question's ``baseline``."""
+    """What judges the candidate quotes: the embedding model's cosine, against the question's
+    ``baseline``, picks them; with a reader, the decline also weighs what the reader believes."""
 
     embed: Embed
     baseline: Baseline = Baseline()
     read: Read | None = None
 
     def choose(self, evidence: Evidence, config: AnswerConfig) -> list[Candidate]:
-        if self.read is not None:
-            return select_read(read_candidates(evidence, self.read, config), config)
-        return select(candidates(evidence, self.embed, config), config, self.baseline)
+        scored = candidates(evidence, self.embed, config)
+        if self.read is None or not scored:
+            return select(scored, config, self.baseline)
+        relevance = self.baseline.relevance(max(c.similarity for c in scored))
+        if combined(relevance, belief(evidence, self.read, config), config) < config.combined_below:
+            return []
+        return select(scored, replace(config, abstain_below=float("-inf")), self.baseline)
 
 
 def compose(evidence: Evidence, judges: Judges, config: AnswerConfig = AnswerConfig()) -> Answer:

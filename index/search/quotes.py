@@ -31,10 +31,15 @@ class AnswerConfig:
     # question quotes verbatim outranks every other (cosine + evidence stay under 2).
     quote_weight: float = 2.0
     max_citations: int = 3
-    # With the reader: quote a sentence it gives at least this probability of answering, and
-    # decline when none reaches it (bench/calibrate.py).
+    # The reader alone (bench/calibrate.py compares it): quote a sentence it gives at least this
+    # probability of answering, runners-up within ``read_margin`` of the best.
     read_threshold: float = 0.5
-    read_margin: float = 0.3  # runners-up must be read within this of the best
+    read_margin: float = 0.3
+    # With the reader on, a decline weighs both judges: the cosine's standard deviations above
+    # the background plus ``read_weight`` x the logit of the reader's best sentence must reach
+    # ``combined_below`` (bench/calibrate.py: balanced 0.825 French, 0.765 English at 5.4).
+    read_weight: float = 1.0
+    combined_below: float = 5.4
     passages: int = 6
     margin: float = 0.05  # runners-up must score within this of the best
     window_sentences: int = 3

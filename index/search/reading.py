@@ -9,6 +9,7 @@ question, which is what a single decline threshold needs (``AnswerConfig.read_th
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -43,6 +44,17 @@ def read_candidates(
         score = float(p) + config.quote_weight * runs_held(runs, text)
         out.append(Candidate(a, i, j, s, e, float(p), score))
     return sorted(out, key=lambda c: (c.score, c.first == c.last), reverse=True)
+
+
+def belief(evidence: Evidence, read: Read, config: AnswerConfig = AnswerConfig()) -> float:
+    """The reader's probability for the sentence it believes most (0.0 with none to read)."""
+    return max((c.similarity for c in read_candidates(evidence, read, config)), default=0.0)
+
+
+def combined(relevance: float, believed: float, config: AnswerConfig = AnswerConfig()) -> float:
+    """The decline score with the reader on: the cosine's relevance plus the reader's logit."""
+    p = min(max(believed, 1e-4), 1 - 1e-4)
+    return relevance + config.read_weight * math.log(p / (1 - p))
 
 
 def _short(evidence: Evidence, article_id: str, i: int) -> bool:
