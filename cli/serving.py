@@ -113,6 +113,6 @@ def model_cmd(with_reader: bool) -> None:
     except ModelUnavailable as exc:
         click.echo(
             f"the reader was not built: {exc}. Answers fall back to the embedding model's "
-            "cosine; set REVUE_READER_DATA to a PIAF folder and run `revue model` again.",
+            "cosine; set REVUE_READER_DATA to a PIAF folder and run `revue model --reader` again.",
             err=True,
         )

@@ -179,12 +179,12 @@ class Revue:
         text = self.check_question(query)
         retriever = self._open()
         qvec = self.embedder.encode_queries([text])[0]
-        reader = self.reader if rerank and mode == "hybrid" else None
-        depth = self.settings.rerank if reader is not None else 0
+        depth = self.settings.rerank if rerank and mode == "hybrid" else 0
+        reader = self.reader if depth else None  # not even loaded when nothing is reordered
         with self._lock:
             hits = retriever.search(text, qvec, k=max(k, depth), mode=mode)
-            articles = self._articles({h.article_id for h in hits[:depth]})
-        if reader is not None and depth:
+            articles = self._articles({h.article_id for h in hits[:depth]}) if reader else {}
+        if reader is not None:
             top = hits[:depth]
             texts = [titled(articles[h.article_id].title, h.text) for h in top]
             hits = reorder(top, texts, text, reader.score) + hits[depth:]

@@ -12,7 +12,7 @@ DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 # or passages than the cosine, and it takes ~35 min of CPU to build (docs/benchmarks.md).
 DEFAULT_READER = "none"
 # The reader is trained on PIAF (French QA, MIT licence), read from the shared data folder
-# beside the project when it is built (`revue model`, run by `make install`).
+# beside the project when it is built (`revue model --reader`).
 DEFAULT_READER_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "piaf_fr"
 
 

@@ -133,7 +133,7 @@ def reader() -> Any:
 
 
 def _engine(data_dir: Path, encoder: Any, reader: Any = None) -> Any:
-    """An engine with ``reader``; None means the real reader where it is built (else none)."""
+    """An engine with ``reader``; None means what the settings say (by default, no reader)."""
     from index.engine import Revue
     from index.settings import Settings
 

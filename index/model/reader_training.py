@@ -71,7 +71,7 @@ def build_reader(
             return target  # built by another process while this one waited
         for stale in target.parent.glob(".building-*"):
             shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
-        say(f"training the reader on {len(data):,} pairs (once; about 25 min on 2 cores)")
+        say(f"training the reader on {len(data):,} pairs (once; about 35 min on 2 cores)")
         tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=target.parent))
         try:
             _train(data, tmp, say)

@@ -1,10 +1,12 @@
 """The reader's side of an answer: each sentence of the best passages is read together with the
-question, and the reader's probability that it answers picks the quotes and decides a decline.
+question. In Revue the reader's belief in its best sentence weighs in on a decline
+(``belief``, ``combined``); ``read_candidates``/``select_read`` let it pick the quotes alone,
+which bench/calibrate.py measures against the cosine (it lost, docs/benchmarks.md).
 
 A bi-encoder's cosine compares two summaries made apart, so it cannot tell "OpenAI's spending"
 from "what OpenAI put on hold", and its scale shrinks when question and article are in different
 languages. The reader sees both texts at once and gives a probability with one scale for every
-question, which is what a single decline threshold needs (``AnswerConfig.read_threshold``).
+question, which is what a single decline threshold needs.
 """
 
 from __future__ import annotations

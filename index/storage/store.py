@@ -150,34 +150,31 @@ class Store(Staging, WireGroups):
 
     def stem_search(self, stems: Sequence[str], k: int) -> list[tuple[int, float]]:
         """Chunks matching any of ``stems``, best BM25 first, as (chunk id, bm25 score)."""
-        if not stems:
-            return []
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in stems)
         sql = (
             "select rowid, bm25(chunks_stem) as score from chunks_stem where chunks_stem match ? "
             "order by score limit ?"
         )
-        try:
-            rows = self.db.execute(sql, [match, k]).fetchall()
-        except sqlite3.OperationalError:
-            return []
-        return [(int(r[0]), -float(r[1])) for r in rows]
+        return [(int(r[0]), -float(r[1])) for r in self._match_any(sql, stems, k)]
 
     def phrase_search(self, runs: Sequence[str], k: int) -> list[tuple[int, str]]:
         """Chunks holding any of ``runs`` (words in that order), best BM25 first, as
         (chunk id, text)."""
-        if not runs:
-            return []
-        match = " OR ".join('"' + r.replace('"', '""') + '"' for r in runs)
         sql = (
             "select c.id, c.text from chunks_fts join chunks c on c.id = chunks_fts.rowid "
             "where chunks_fts match ? order by bm25(chunks_fts) limit ?"
         )
+        return [(int(r[0]), str(r[1])) for r in self._match_any(sql, runs, k)]
+
+    def _match_any(self, sql: str, terms: Sequence[str], k: int) -> list[sqlite3.Row]:
+        """Rows of an FTS5 ``sql`` (parameters: match, limit) matching any of ``terms``, each
+        quoted as a phrase; none for no terms or a query FTS5 refuses."""
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         try:
-            rows = self.db.execute(sql, [match, k]).fetchall()
+            return list(self.db.execute(sql, [match, k]).fetchall())
         except sqlite3.OperationalError:
             return []
-        return [(int(r[0]), str(r[1])) for r in rows]
 
     def article(self, article_id: str) -> Article | None:
         rows = list(self.db.query("select * from articles where id = ?", [article_id]))
