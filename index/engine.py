@@ -6,6 +6,8 @@ The two flows behind it, one sub-package per step:
                  staging) -> storage (SQLite + FAISS, one generation at a time)
     a question:  model (encode it) -> search.retrieval (dense + BM25, fused) -> search.quotes
                  (windows scored, or a decline) -> search.answer (numbered verbatim citations)
+                 -> writing (optional: a short answer in the asker's language, each sentence
+                 checked against the quotes it cites)
 
 The command line (``cli/``) and the Discord bot (``bot/``) use this class and nothing deeper.
 """
@@ -16,6 +18,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +37,7 @@ from index.storage.layout import db_path, vectors_path, writer_lock
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex
 from index.text import titled
+from index.writing.writer import OnProgress, Writer, open_writer
 
 log = logging.getLogger("revue")
 
@@ -61,6 +65,8 @@ class Revue:
         self._retriever: Retriever | None = None
         self.answer_config = AnswerConfig()
         self._background: np.ndarray | None = None
+        self._writer: Writer | None = None
+        self._writer_opened = False
 
     @property
     def data_dir(self) -> Path:
@@ -90,6 +96,15 @@ class Revue:
                 self._pair_reader = open_reader(self.settings.reader, self.settings.reader_data)
                 self._reader_loaded = True
             return self._pair_reader
+
+    @property
+    def writer(self) -> Writer | None:
+        """The language model that writes answers from the quotes; None where none is set up."""
+        with self._lock:
+            if not self._writer_opened:
+                self._writer = open_writer(self.settings)
+                self._writer_opened = True
+            return self._writer
 
     # -- writing ----------------------------------------------------------------------------
     def index(self, corpus_paths: Sequence[Path], progress: Progress | None = None) -> IndexSummary:
@@ -213,6 +228,22 @@ class Revue:
         )
         return compose(evidence, judges, self.answer_config)
 
+    def write(self, answer: Answer, on_progress: OnProgress | None = None) -> Answer:
+        """``answer`` with a short written answer from its quotes, where a writer is set up and
+        it did not decline; ``answer.written`` says what was kept, dropped, or why none is shown."""
+        writer = self.writer
+        if writer is None or answer.abstained:
+            return answer
+        return replace(answer, written=writer.write(answer, self.support, on_progress))
+
+    def support(self, sentence: str, quotes: Sequence[str]) -> list[float]:
+        """How strongly each quote supports ``sentence``: its cosine to the quote, in standard
+        deviations of its cosines to unrelated news sentences."""
+        vec = self.embedder.encode_queries([sentence])[0]
+        baseline = self.baseline(vec)
+        sims = self.embedder.encode_passages(list(quotes)) @ vec
+        return [baseline.relevance(float(s)) for s in sims]
+
     def baseline(self, query_vec: np.ndarray) -> Baseline:
         """The question's cosines to unrelated news sentences (the abstention reference)."""
         with self._lock:
@@ -256,3 +287,6 @@ class Revue:
             if self._store is not None:
                 self._store.close()
             self._store = self._retriever = None
+            if self._writer is not None:
+                self._writer.close()
+            self._writer, self._writer_opened = None, False

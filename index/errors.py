@@ -51,3 +51,7 @@ class FetchFailed(RevueError):
 
 class AlreadyInCorpus(RevueError):
     """The article being added is already in the corpus directory."""
+
+
+class WriterUnavailable(RevueError):
+    """The language model that writes answers cannot be reached, or its reply is unusable."""

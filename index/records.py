@@ -146,6 +146,37 @@ class Citation(_Bylined):
 
 
 @dataclass(frozen=True)
+class Checked:
+    """One sentence a language model wrote, and whether it survived the check against the
+    quotes it cites (``reason`` says why it was kept or dropped)."""
+
+    text: str
+    cites: tuple[int, ...]
+    kept: bool
+    reason: str
+    support: float | None = None  # how strongly its quotes support it (see writing.checking)
+
+
+@dataclass(frozen=True)
+class Written:
+    """A short answer written from the quotes, in the asker's language: only checked sentences.
+
+    ``text`` is empty when too little survived or the model could not be reached; ``fallback``
+    then says why, and the extractive answer stands alone.
+    """
+
+    text: str
+    sentences: tuple[Checked, ...] = ()
+    model: str = ""
+    seconds: float = 0.0
+    fallback: str | None = None
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.text) and self.fallback is None
+
+
+@dataclass(frozen=True)
 class Answer:
     """The reply to a question: framing text with [n] markers, and its citations."""
 
@@ -154,6 +185,7 @@ class Answer:
     abstained: bool
     language: str
     citations: tuple[Citation, ...] = ()
+    written: Written | None = None  # set by ``Revue.write`` when a writer is configured
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
@@ -45,6 +45,22 @@ class Settings(BaseSettings):
     rerank: int = Field(
         default=0, ge=0, description="search results the reader reorders (0: none; it hurt PIAF)"
     )
+    writer: str = Field(
+        default="auto",
+        description="who writes a short answer from the quotes: 'auto' (the endpoint at "
+        "REVUE_LLM_URL, else the embedded model where `revue model --writer` built it, else "
+        "none), 'endpoint', 'local', or 'none' (quotes only)",
+    )
+    llm_url: str | None = Field(
+        default=None,
+        description="an OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:8080",
+    )
+    llm_model: str = Field(default="default", description="the model name sent to REVUE_LLM_URL")
+    llm_api_key: SecretStr | None = Field(default=None, description="bearer key, never logged")
+    llm_timeout: float = Field(
+        default=60.0, gt=0, description="seconds without a byte from the model before a retry"
+    )
+    llm_retries: int = Field(default=2, ge=0, description="retries, with back-off, per answer")
     exact_search_up_to: int = Field(
         default=100_000,
         ge=0,

@@ -20,6 +20,8 @@ from index.text import STOPWORDS, words
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Answers are quotes only unless a test sets up a writer (its fake endpoint, or the real model).
+os.environ.setdefault("REVUE_WRITER", "none")
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -132,12 +134,12 @@ def reader() -> Any:
     return found
 
 
-def _engine(data_dir: Path, encoder: Any, reader: Any = None) -> Any:
+def _engine(data_dir: Path, encoder: Any, reader: Any = None, **settings: Any) -> Any:
     """An engine with ``reader``; None means what the settings say (by default, no reader)."""
     from index.engine import Revue
     from index.settings import Settings
 
-    return Revue(Settings(data_dir=data_dir), encoder, reader)
+    return Revue(Settings(data_dir=data_dir, **settings), encoder, reader)
 
 
 @pytest.fixture(scope="session")
@@ -169,8 +171,12 @@ def make_engine(
     told."""
     engines = []
 
-    def make(data_dir: Path | None = None, model: Any = None, reader: Any = None) -> Any:
-        engine = _engine(data_dir or tmp_path / "data", model or encoder, reader or fake_reader)
+    def make(
+        data_dir: Path | None = None, model: Any = None, reader: Any = None, **settings: Any
+    ) -> Any:
+        engine = _engine(
+            data_dir or tmp_path / "data", model or encoder, reader or fake_reader, **settings
+        )
         engines.append(engine)
         return engine
 

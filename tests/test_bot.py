@@ -246,6 +246,7 @@ class LongEngine:
     def __init__(self, engine: Any) -> None:
         self.inner = engine
         self.embedder = engine.embedder
+        self.writer = None  # quotes only
         self.threads: list[threading.Thread] = []
 
     def check_question(self, question: str) -> str:

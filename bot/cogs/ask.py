@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import time
+from typing import Protocol
 
 import discord
 from discord import app_commands
@@ -19,6 +20,9 @@ from index.records import Answer
 
 log = logging.getLogger(__name__)
 
+# Seconds between edits of an answer being written: Discord allows about 5 edits per 5 s in a
+# channel, shared with every other reply there.
+EDIT_EVERY = 1.5
 HELP = "Ask me about the coverage, e.g. “Why did OpenAI pause advertising?”"
 
 
@@ -48,10 +52,35 @@ class Ask(commands.Cog):
         self.bot = bot
         self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
 
-    async def answer(self, question: str) -> Reply:
-        """The rendered answer; the engine runs off the event loop."""
-        result: Answer = await asyncio.to_thread(self.bot.engine.ask, question)
-        return render_answer(result)
+    async def answer(self, question: str) -> Answer:
+        """The extractive answer; the engine runs off the event loop."""
+        return await asyncio.to_thread(self.bot.engine.ask, question)
+
+    def will_write(self, answer: Answer) -> bool:
+        return not answer.abstained and self.bot.engine.writer is not None
+
+    async def write_into(self, message: Edit, answer: Answer) -> None:
+        """Edit the sent quotes into the written answer as its checked sentences come in (at
+        most one edit every ``EDIT_EVERY`` seconds, within Discord's rate limits)."""
+        loop = asyncio.get_running_loop()
+        latest: list[str] = []
+
+        def progress(text: str) -> None:
+            loop.call_soon_threadsafe(latest.append, text)
+
+        task = asyncio.create_task(asyncio.to_thread(self.bot.engine.write, answer, progress))
+        shown = ""
+        while not task.done():
+            await asyncio.wait({task}, timeout=EDIT_EVERY)
+            if latest and latest[-1] != shown and not task.done():
+                shown = latest[-1]
+                await _edit(message, render_answer(answer, writing=shown))
+        try:
+            final = task.result()
+        except Exception:
+            log.exception("writing an answer failed; the quotes stand")
+            final = answer
+        await _edit(message, render_answer(final))
 
     def question_in(self, message: discord.Message) -> str | None:
         """The question a message asks the bot, or None when it is not addressed to it."""
@@ -83,7 +112,7 @@ class Ask(commands.Cog):
             return
         try:
             async with message.channel.typing():
-                reply = await self.answer(question)
+                result = await self.answer(question)
         except RevueError as exc:
             log.info("question from %s refused: %s", message.author.id, exc)
             await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
@@ -92,7 +121,11 @@ class Ask(commands.Cog):
             log.exception("answering message %s failed", message.id)
             await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
             return
-        await message.reply(reply.content, embeds=reply.embeds, allowed_mentions=NO_PINGS)
+        writing = self.will_write(result)
+        reply = render_answer(result, writing="" if writing else None)
+        sent = await message.reply(reply.content, embeds=reply.embeds, allowed_mentions=NO_PINGS)
+        if writing:
+            await self.write_into(sent, result)
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="What you want to know about the coverage")
@@ -103,10 +136,28 @@ class Ask(commands.Cog):
         if wait:
             raise OnCooldown(wait)
         await interaction.response.defer(thinking=True)
-        reply = await self.answer(question)
-        await interaction.followup.send(
-            reply.content, embeds=reply.embeds, allowed_mentions=NO_PINGS
+        result = await self.answer(question)
+        writing = self.will_write(result)
+        reply = render_answer(result, writing="" if writing else None)
+        sent = await interaction.followup.send(
+            reply.content, embeds=reply.embeds, allowed_mentions=NO_PINGS, wait=True
         )
+        if writing:
+            await self.write_into(sent, result)
+
+
+class Edit(Protocol):
+    """A sent message that can be edited (a channel message or an interaction follow-up)."""
+
+    async def edit(self, *, content: str, embeds: list[discord.Embed]) -> object: ...
+
+
+async def _edit(message: Edit, reply: Reply) -> None:
+    """Edit a sent answer; a failed edit leaves the quotes already sent, and is logged."""
+    try:
+        await message.edit(content=reply.content, embeds=reply.embeds)
+    except discord.HTTPException as exc:
+        log.warning("could not edit the answer into its written form: %s", exc)
 
 
 async def setup(bot: RevueBot) -> None:

@@ -1,0 +1,151 @@
+"""The writer: asks a language model for a short answer from the quotes, then keeps only the
+sentences that the quotes they cite support (``checking``).
+
+Any failure (no model, a dead endpoint, an answer in the wrong language, too few sentences that
+hold up) yields a ``Written`` whose ``fallback`` says why: the extractive answer then stands
+alone. Nothing here raises to the caller for a model's sake.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from index.errors import RevueError
+from index.records import Answer, Checked, Written
+from index.search.language import detect_language
+from index.settings import Settings
+from index.writing.checking import CheckConfig, Claim, Quotes, Support, check, claims
+from index.writing.client import ChatClient, Endpoint
+from index.writing.prompt import LANGUAGES, messages
+
+log = logging.getLogger("revue")
+
+OnProgress = Callable[[str], None]  # the checked answer so far, as each sentence holds up
+
+
+class Writer:
+    """Writes answers through one chat client (made on first use: a local model starts then)."""
+
+    def __init__(
+        self,
+        connect: Callable[[], ChatClient],
+        name: str,
+        max_tokens: int = 200,
+        config: CheckConfig = CheckConfig(),
+    ) -> None:
+        self._connect = connect
+        self._client: ChatClient | None = None
+        self.name = name
+        self.max_tokens = max_tokens
+        self.config = config
+        self._lock = threading.Lock()
+        self._down = False  # the last attempt failed: say so once, not at every question
+
+    def client(self) -> ChatClient:
+        with self._lock:
+            if self._client is None:
+                self._client = self._connect()
+            return self._client
+
+    def write(
+        self, answer: Answer, support: Support, on_progress: OnProgress | None = None
+    ) -> Written:
+        """A checked written answer to ``answer``'s question from its citations."""
+        if answer.abstained or not answer.citations:
+            return Written("", model=self.name, fallback="nothing to write from: it declined")
+        started = time.perf_counter()
+        draft = _Draft(answer, support, self.config, on_progress)
+        try:
+            prompt = messages(answer.question, answer.language, answer.citations)
+            text = self.client().complete(prompt, self.max_tokens, draft.feed)
+        except RevueError as exc:  # the endpoint is down, or the local model cannot start
+            if not self._down:
+                log.warning("no written answer, the extractive one is sent: %s", exc)
+            self._down = True
+            return Written("", model=self.name, seconds=_since(started), fallback=str(exc))
+        if self._down:
+            log.warning("the language model answers again")
+        self._down = False
+        checked = tuple(draft.checked(c) for c in claims(text, answer.language))
+        return _assemble(checked, answer.language, self.name, _since(started))
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+class _Draft:
+    """The answer as it streams in: each sentence is checked once it is complete, and the
+    checked answer so far goes to ``on_progress``."""
+
+    def __init__(
+        self, answer: Answer, support: Support, config: CheckConfig, on_progress: OnProgress | None
+    ) -> None:
+        self.answer, self.support, self.config = answer, support, config
+        texts = [c.quote for c in answer.citations]
+        reference = tuple(float(x) for x in support(answer.question, texts))
+        self.quotes = Quotes(answer.question, answer.citations, reference)
+        self.on_progress = on_progress
+        self.text = ""
+        self.done: dict[Claim, Checked] = {}
+
+    def checked(self, claim: Claim) -> Checked:
+        if claim not in self.done:
+            self.done[claim] = check(claim, self.quotes, self.support, self.config)
+        return self.done[claim]
+
+    def feed(self, piece: str) -> None:
+        self.text += piece
+        if self.on_progress is None or not any(ch in piece for ch in ".!?…"):
+            return
+        complete = claims(self.text, self.answer.language)[:-1]  # the last may still grow
+        before = len(self.done)
+        results = [self.checked(c) for c in complete]
+        if len(self.done) > before and any(r.kept for r in results):
+            self.on_progress(" ".join(r.text for r in results if r.kept))
+
+
+def _assemble(checked: tuple[Checked, ...], language: str, model: str, seconds: float) -> Written:
+    kept = [c for c in checked if c.kept]
+    text = " ".join(c.text for c in kept)
+    fallback = None
+    if not kept or len(kept) < len(checked) - len(kept):
+        fallback = f"{len(kept)} of {len(checked)} written sentences held up against the quotes"
+    elif detect_language(text) != language:
+        fallback = f"the model did not write in {LANGUAGES.get(language, language)}"
+    return Written(text if fallback is None else "", checked, model, seconds, fallback)
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 2)
+
+
+def open_writer(settings: Settings) -> Writer | None:
+    """The writer the settings ask for; None (and the reason, logged once) where there is none."""
+    choice = settings.writer
+    if choice == "none":
+        return None
+    if settings.llm_url and choice in ("auto", "endpoint"):
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        endpoint = Endpoint(
+            settings.llm_url, settings.llm_model, key, settings.llm_timeout, settings.llm_retries
+        )
+        return Writer(lambda: ChatClient(endpoint), f"{settings.llm_model} at {settings.llm_url}")
+    if choice == "endpoint":
+        log.warning("REVUE_WRITER=endpoint but REVUE_LLM_URL is not set: answers are quotes only")
+        return None
+    from index.writing.local import LocalServer, writer_model_path
+
+    path = writer_model_path()
+    if not path.is_file():
+        level = logging.WARNING if choice == "local" else logging.INFO
+        log.log(level, "no writer: set REVUE_LLM_URL or run `revue model --writer`; quotes only")
+        return None
+    server = LocalServer(path)
+    # A CPU model takes ~8 s to first token: a longer wait, and no retry that would double it.
+    return Writer(
+        lambda: ChatClient(Endpoint(server.url(), "local", None, 120.0, 0)), f"local {path.name}"
+    )
