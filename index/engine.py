@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import IndexBusy, IndexDamaged, IndexMissing, InvalidQuestion
+from index.errors import IndexBusy, IndexDamaged, IndexMissing, InvalidQuestion, RevueError
 from index.indexing.pipeline import Progress, run_index
 from index.ingest.corpus import load_corpus
 from index.model.encoder import Encoder, PairReader
@@ -105,6 +105,17 @@ class Revue:
                 self._writer = open_writer(self.settings)
                 self._writer_opened = True
             return self._writer
+
+    def load(self) -> None:
+        """Load every model now, and start the embedded writer's server where it is the writer
+        (the bot calls this off its event loop, so the first answer is quick)."""
+        _ = self.embedder, self.reader
+        writer = self.writer
+        if writer is not None:
+            try:
+                writer.client()
+            except RevueError as exc:  # its first answer will say so, and send the quotes
+                log.warning("the writer could not start: %s", exc)
 
     # -- writing ----------------------------------------------------------------------------
     def index(self, corpus_paths: Sequence[Path], progress: Progress | None = None) -> IndexSummary:

@@ -170,6 +170,7 @@ class Written:
     model: str = ""
     seconds: float = 0.0
     fallback: str | None = None
+    draft: str = ""  # what the model wrote, before the check
 
     @property
     def shown(self) -> bool:

@@ -249,6 +249,9 @@ class LongEngine:
         self.writer = None  # quotes only
         self.threads: list[threading.Thread] = []
 
+    def load(self) -> None:
+        pass
+
     def check_question(self, question: str) -> str:
         return self.inner.check_question(question)
 
@@ -440,6 +443,9 @@ class ManyArticlesEngine:
 
     def __init__(self, engine: Any) -> None:
         self.embedder = engine.embedder
+
+    def load(self) -> None:
+        pass
 
     def is_indexed(self) -> bool:
         return True

@@ -34,6 +34,8 @@ HOME = {
     "sentencex": {"index/sentences.py"},
     "Stemmer": {"index/stemming.py"},
     "tqdm": {"cli/output.py"},
+    "httpx": {"index/writing/client.py"},
+    "xllamacpp": {"index/writing/local.py"},
 }
 # package -> packages it must never import (at run time or for types)
 NEVER = {

@@ -75,7 +75,11 @@ def test_a_number_or_name_absent_from_the_quote_drops_the_sentence(seeds):
     assert reasons[0] == "the number 2019 is not in [1]"
     assert reasons[1] == "“Microsoft” is not in [1]"
     assert reasons[2] == "supported"
-    assert not answer.written.shown  # one of three held up: too little
+    assert answer.written.shown and answer.written.text == f"{PAUSED} [1]."  # only what held up
+    with FakeLLM(Reply(f"{PAUSED} [1]. " + "Le Sénat a voté contre [1]. " * 3)) as llm:
+        answer = ask(seeds(llm))
+    assert not answer.written.shown  # one of four: too little to show
+    assert answer.written.fallback == "1 of 4 written sentences held up against the quotes"
 
 
 def test_an_uncited_or_miscited_sentence_is_cited_to_the_quote_that_supports_it(seeds):
@@ -190,6 +194,8 @@ def test_claims_numbers_and_names_are_read_as_written():
         ("Et puis C.", ()),
     ]
     assert numbers("Il a 1 200 salariés, 1,5 % de plus qu'en 2024 [2].") == {"1200", "15", "2024"}
+    assert numbers("The memo went out on June 9, 2020 to 1,200 staff.") == {"9", "2020", "1200"}
+    assert names("It grew in September, on a Monday.") == ["September", "Monday"]
     assert names("Sam Altman of OpenAI met the iPhone team. The end.") == [
         "Altman",
         "OpenAI",

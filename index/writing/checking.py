@@ -23,7 +23,8 @@ Support = Callable[[str, Sequence[str]], Sequence[float]]
 MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # "…Google. [1]" as models often write it: the marker belongs to the sentence before the period.
 _TRAILING = re.compile(r"([.!?…])((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
-_NUMBER = re.compile(r"\d[\d\s.,  ]*\d|\d")
+# Thousands grouped by a space, comma or period ("1 200", "1,200"), or a plain or decimal number.
+_NUMBER = re.compile(r"\d{1,3}(?:[  .,]\d{3})+(?:[.,]\d+)?(?!\d)|\d+(?:[.,]\d+)?")
 _NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’-]*[A-Za-zÀ-ÿ0-9]|\b[a-z]+[A-Z][\w-]*")
 # Capitalised words that are not names, and names that change with the language.
 _NOT_NAMES = frozenset(
@@ -31,9 +32,17 @@ _NOT_NAMES = frozenset(
     for w in """The This That These Those It Its In On At As By For From With Without But And Or
     According However Also After Before While When Where Why What Who Which How According
     Le La Les Un Une Des Du De Ce Cette Ces Il Elle Ils Elles Selon Mais Et Ou Dans Pour Par
-    Sur Avec Sans Après Avant Alors Ainsi Lors Depuis Pendant Enfin
-    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May
-    June July August September October November December""".split()
+    Sur Avec Sans Après Avant Alors Ainsi Lors Depuis Pendant Enfin""".split()
+)
+# Months and days are facts to check like names, in either language.
+_CALENDAR = dict(
+    zip(
+        """january february march april may june july august september october november december
+        monday tuesday wednesday thursday friday saturday sunday""".split(),
+        """janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre
+        lundi mardi mercredi jeudi vendredi samedi dimanche""".split(),
+        strict=True,
+    )
 )
 ALIASES = {
     "ai": ("ia",),
@@ -114,6 +123,8 @@ def names(text: str) -> list[str]:
 
 def _has_name(word: str, folded: str) -> bool:
     key = fold(word).strip("'’")
+    if key in _CALENDAR:
+        return bool(re.search(rf"\b({key}|{_CALENDAR[key]})\b", folded))
     stems = (key[:5] if len(key) > 6 else key, *ALIASES.get(key, ()))
     return any(re.search(rf"(?<!\w){re.escape(s)}", folded) for s in stems)
 

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from index.errors import RevueError
 from index.records import Answer, Checked, Written
@@ -23,6 +24,10 @@ from index.writing.prompt import LANGUAGES, messages
 
 log = logging.getLogger("revue")
 
+# Below this share of sentences holding up, the model wrote more that its quotes do not say than
+# that they do, and what remains is shown as quotes only. Each kept sentence is checked anyway: a
+# third lets "X did Y [1]." stand when the model added two loose sentences after it.
+MIN_KEPT_SHARE = 1 / 3
 OnProgress = Callable[[str], None]  # the checked answer so far, as each sentence holds up
 
 
@@ -70,7 +75,8 @@ class Writer:
             log.warning("the language model answers again")
         self._down = False
         checked = tuple(draft.checked(c) for c in claims(text, answer.language))
-        return _assemble(checked, answer.language, self.name, _since(started))
+        written = _assemble(checked, answer.language, self.name, _since(started))
+        return replace(written, draft=text)
 
     def close(self) -> None:
         if self._client is not None:
@@ -112,7 +118,7 @@ def _assemble(checked: tuple[Checked, ...], language: str, model: str, seconds: 
     kept = [c for c in checked if c.kept]
     text = " ".join(c.text for c in kept)
     fallback = None
-    if not kept or len(kept) < len(checked) - len(kept):
+    if not kept or len(kept) < MIN_KEPT_SHARE * len(checked):
         fallback = f"{len(kept)} of {len(checked)} written sentences held up against the quotes"
     elif detect_language(text) != language:
         fallback = f"the model did not write in {LANGUAGES.get(language, language)}"

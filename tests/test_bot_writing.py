@@ -1,0 +1,77 @@
+"""The written answer in Discord: the quotes are sent at once, then edited into the checked
+written answer; a dead model leaves the quotes. The real discord.py client against the fake
+Discord, the writer against the fake model endpoint, both on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import discord
+
+from bot.render import WRITING, WRITTEN_NOTE, check_limits
+from tests.conftest import CORPUS
+from tests.fake_discord import APP_ID, FakeDiscord
+from tests.fake_llm import FakeLLM, Reply
+from tests.test_bot import (
+    ALICE,
+    BOB,
+    CHANNEL_EDIT,
+    FOLLOWUP,
+    MESSAGES,
+    field_text,
+    run,
+    running_bot,
+)
+from tests.test_writing import PAUSED, QUESTION
+
+FOLLOWUP_EDIT = rf"/webhooks/{APP_ID}/[^/]+/messages/\d+"
+
+
+async def final_edit(fake: FakeDiscord, path: str) -> dict[str, Any]:
+    """The edit that ends the writing (earlier ones show the answer so far)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        edits = fake.sent("PATCH", path)
+        if edits and not edits[-1].json["content"].endswith(WRITING):
+            return dict(edits[-1].json)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the answer was never edited into its final form: {fake.requests}")
+
+
+def test_the_quotes_come_first_then_the_checked_written_answer(make_engine):
+    with FakeLLM(Reply(f"{PAUSED} [1]. Le Sénat a voté contre [1].", delay=0.5)) as llm:
+        engine = make_engine(writer="endpoint", llm_url=llm.url)
+        engine.index([CORPUS])
+
+        async def scenario() -> None:
+            async with FakeDiscord() as fake, running_bot(engine, fake):
+                await fake.send_message(QUESTION, author=ALICE)
+                (first,) = await fake.wait_for("POST", MESSAGES)
+                last = await final_edit(fake, CHANNEL_EDIT)
+            assert first.json["content"].endswith(WRITING)
+            assert "pause" in field_text(first.json)  # the quotes, before any written word
+            assert last["content"] == f"{PAUSED} [1].\n{WRITTEN_NOTE}"
+            assert "Sénat" not in last["content"] and field_text(last) == field_text(first.json)
+            check_limits(last["content"], [discord.Embed.from_dict(e) for e in last["embeds"]])
+
+        run(scenario())
+
+
+def test_a_dead_model_leaves_the_quotes_without_an_error(make_engine):
+    with FakeLLM() as llm:
+        dead = llm.url
+    engine = make_engine(writer="endpoint", llm_url=dead, llm_retries=0)
+    engine.index([CORPUS])
+
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(engine, fake):
+            await fake.slash("ask", {"question": QUESTION}, author=BOB)
+            (followup,) = await fake.wait_for("POST", FOLLOWUP)
+            edit = await final_edit(fake, FOLLOWUP_EDIT)
+        assert followup.json["content"].endswith(WRITING)
+        assert edit["content"].startswith("Voici ce qu'en disent les articles")
+        assert "pause" in field_text(edit)
+
+    run(scenario())
