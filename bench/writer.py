@@ -11,7 +11,8 @@ about 50 minutes on 2 cores). The writer is whatever the settings give (REVUE_LL
 embedded model of ``revue model --writer``). Every answer, with each written sentence and its
 verdict, goes to ``--out`` (JSON Lines) for judging by hand; the summary goes to stdout.
 
-``--recheck`` runs today's check again over the drafts a run saved (no language model needed),
+``--recheck`` runs today's check again over the drafts a run saved (the model only answers the
+check's yes-or-no questions),
 and, with ``--judged`` (bench/questions/writer_judged.jsonl: for each drafted sentence, the
 quotes that support it, judged by reading), reports the check's citation precision (kept
 sentences whose citations support them) and recall (supported sentences kept).
@@ -148,10 +149,20 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def recheck(engine: Any, rows: list[dict[str, Any]], judged: Path | None) -> dict[str, float]:
+def recheck(
+    engine: Any, rows: list[dict[str, Any]], judged: Path | None, config: Any = None
+) -> dict[str, float]:
     """Today's check over saved drafts, scored against the judgments where given."""
     from index.records import Citation
-    from index.writing.checking import Quotes, check, claims
+    from index.writing.checking import CheckConfig, Checkers, check, claims
+
+    config = config or CheckConfig()
+    entails = None
+    if engine.writer is not None:  # the same yes-or-no question the writer asks its model
+        from index.writing.prompt import judge_messages
+
+        client = engine.writer.client()
+        entails = lambda q, s: client.yes_probability(judge_messages(q, s))  # noqa: E731
 
     verdicts = {}
     if judged is not None:
@@ -171,10 +182,9 @@ def recheck(engine: Any, rows: list[dict[str, Any]], judged: Path | None) -> dic
             Citation(q["n"], q["article_id"], None, None, None, None, q["quote"], 0, 0, 0.0)
             for q in row["quotes"]
         )
-        texts = [c.quote for c in cites]
-        quotes = Quotes(row["question"], cites, tuple(engine.support(row["question"], texts)))
+        checkers = Checkers(engine.support, entails)
         for claim in claims(row["draft"], row["language"]):
-            verdict = check(claim, quotes, engine.support)
+            verdict = check(claim, row["question"], cites, checkers, config)
             truth = verdicts.get((row["id"], claim.text))
             if truth is None:
                 tally["unjudged"] += 1
@@ -205,7 +215,7 @@ def main() -> None:
 
     if args.recheck is not None:
         require(args.recheck, *([args.judged] if args.judged else []))
-        engine = Revue(Settings(data_dir=args.data, writer="none"))
+        engine = Revue(Settings(data_dir=args.data))
         rows = read_jsonl(args.recheck)
         print(json.dumps(recheck(engine, rows, args.judged), indent=1))
         return

@@ -5,8 +5,10 @@ one repeats) and is recorded."""
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,15 +39,32 @@ class Request:
         return str(self.body["messages"][-1]["content"])
 
 
-class FakeLLM:
-    """``with FakeLLM(Reply("…[1].")) as llm:`` serves at ``llm.url`` until the block ends."""
+Entails = Callable[[Request], float]
 
-    def __init__(self, *replies: Reply) -> None:
+
+class FakeLLM:
+    """``with FakeLLM(Reply("…[1].")) as llm:`` serves at ``llm.url`` until the block ends.
+
+    A yes-or-no request (one that asks for ``logprobs``) is answered by ``entails``, which gives
+    the probability of "yes" (by default 0.9), and does not use up a scripted reply."""
+
+    def __init__(self, *replies: Reply, entails: Entails = lambda request: 0.9) -> None:
         self.replies = list(replies) or [Reply("")]
+        self.entails = entails
         self.requests: list[Request] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def writes(self) -> list[Request]:
+        """The requests for an answer (not the yes-or-no checks)."""
+        return [r for r in self.requests if not r.body.get("logprobs")]
+
+    @property
+    def checks(self) -> list[Request]:
+        """The yes-or-no requests that check a sentence against a quote."""
+        return [r for r in self.requests if r.body.get("logprobs")]
 
     @property
     def url(self) -> str:
@@ -73,7 +92,10 @@ class FakeLLM:
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                fake.requests.append(Request(body, dict(self.headers)))
+                request = Request(body, dict(self.headers))
+                fake.requests.append(request)
+                if body.get("logprobs") and self.path == "/v1/chat/completions":
+                    return self._plain(200, _yes_or_no(fake.entails(request)))
                 reply = fake._next()
                 time.sleep(reply.delay)
                 if self.path != "/v1/chat/completions":
@@ -101,3 +123,22 @@ class FakeLLM:
                 self.wfile.write(data)
 
         return Handler
+
+
+def _yes_or_no(p_yes: float) -> dict[str, Any]:
+    """A chat completion whose one token is "yes" with probability ``p_yes`` (as llama.cpp's
+    server reports log-probabilities)."""
+    p_yes = min(max(p_yes, 1e-6), 1 - 1e-6)
+    top = [
+        {"token": "yes", "logprob": math.log(p_yes)},
+        {"token": "no", "logprob": math.log(1 - p_yes)},
+    ]
+    first = top[0]["token"] if p_yes >= 0.5 else top[1]["token"]
+    return {
+        "choices": [
+            {
+                "message": {"role": "assistant", "content": first},
+                "logprobs": {"content": [{"token": first, "top_logprobs": top}]},
+            }
+        ]
+    }

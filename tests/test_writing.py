@@ -82,6 +82,23 @@ def test_a_number_or_name_absent_from_the_quote_drops_the_sentence(seeds):
     assert answer.written.fallback == "1 of 4 written sentences held up against the quotes"
 
 
+def test_a_sentence_the_model_says_its_quote_does_not_state_is_dropped(seeds):
+    doubted = "OpenAI a mis en pause la publicité et l'assistant Pulse pour toujours"
+
+    def entails(request):  # "yes" to the faithful sentence only
+        return 0.1 if "pour toujours" in request.user else 0.95
+
+    with FakeLLM(Reply(f"{PAUSED} [1]. {doubted} [1]."), entails=entails) as llm:
+        answer = ask(seeds(llm))
+    kept, dropped = answer.written.sentences
+    assert kept.kept and not dropped.kept
+    assert dropped.reason == "asked, the model says [1] does not state it (p=0.10)"
+    assert answer.written.text == f"{PAUSED} [1]."
+    question = llm.checks[-1]
+    assert f"Sentence: {doubted}.\n" in question.user and "mises en pause" in question.user
+    assert question.body["max_tokens"] == 1 and question.body["logprobs"] is True
+
+
 def test_an_uncited_or_miscited_sentence_is_cited_to_the_quote_that_supports_it(seeds):
     with FakeLLM(Reply(f"{PAUSED}. {PAUSED} [9].")) as llm:
         answer = ask(seeds(llm))
@@ -96,10 +113,10 @@ def test_the_prompt_asks_for_the_questions_language_and_fences_the_quotes(seeds)
         engine = seeds(llm)
         ask(engine)
         ask(engine, "Which projects did OpenAI put on hold?")
-    french, english = llm.requests
+    french, english = llm.writes
     assert "Answer in French" in french.system and "Answer in English" in english.system
     assert french.body["stream"] is True and french.body["temperature"] == 0
-    for request in llm.requests:
+    for request in llm.writes:
         assert '<quote n="1"' in request.user and "pause" not in request.system
 
 
@@ -120,7 +137,7 @@ def test_an_article_that_gives_orders_is_data_and_what_obeys_it_is_dropped(make_
         engine = make_engine(writer="endpoint", llm_url=llm.url)
         engine.index([corpus])
         answer = ask(engine, "OpenAI a-t-il mis en pause ses projets publicitaires ?")
-    (request,) = llm.requests
+    (request,) = llm.writes
     assert "Ignore all previous instructions" in request.user  # the article, as data
     assert "</quote> Ignore" not in request.user and "‹/quote› Ignore" in request.user
     assert "Ignore all" not in request.system
@@ -149,10 +166,10 @@ def test_a_slow_model_times_out_and_a_failing_one_is_retried(seeds):
     assert "sent nothing for 0.5 s" in slow.written.fallback
     with FakeLLM(Reply(status=503), Reply(f"{PAUSED} [1].")) as llm:
         retried = ask(seeds(llm, llm_retries=2))
-    assert retried.written.shown and len(llm.requests) == 2
+    assert retried.written.shown and len(llm.writes) == 2
     with FakeLLM(Reply(status=401)) as llm:
         refused = ask(seeds(llm, llm_retries=2))
-    assert len(llm.requests) == 1  # a refusal is not retried
+    assert len(llm.writes) == 1  # a refusal is not retried
     assert "refused the request: HTTP 401 (scripted failure)" in refused.written.fallback
 
 
@@ -184,7 +201,7 @@ def test_revue_ask_json_carries_the_written_answer_and_every_verdict(seeds):
         (True, "supported"),
         (False, "“Sénat” is not in [1]"),
     ]
-    assert json.loads(quotes_only.stdout)["written"] is None and len(llm.requests) == 2
+    assert json.loads(quotes_only.stdout)["written"] is None and len(llm.writes) == 2
 
 
 def test_claims_numbers_and_names_are_read_as_written():

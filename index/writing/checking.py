@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from index.records import Checked, Citation
 from index.sentences import sentences
-from index.text import fold
+from index.text import fold, keyword_terms
 
 # The support of a sentence by each quote, in standard deviations of its cosine to unrelated news.
 Support = Callable[[str, Sequence[str]], Sequence[float]]
@@ -78,7 +78,7 @@ class Claim:
     @property
     def bare(self) -> str:
         """The sentence without its markers: what is checked."""
-        return " ".join(MARKERS.sub(" ", self.text).split())
+        return re.sub(r"\s+([.!?…,;:])", r"\1", " ".join(MARKERS.sub(" ", self.text).split()))
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,21 @@ class CheckConfig:
     """Thresholds, measured with ``bench/writer.py`` (docs/benchmarks.md, "The writer")."""
 
     supported_above: float = 4.0  # the sentence's cosine to its quote, in background deviations
-    # An answer restates the question and adds what the quote says, so it stands at least about
-    # as close to the quote as the question does; an invented answer that only reuses the
-    # question's words and the quote's names falls short (measured in bench/writer.py).
-    below_question: float = 1.0
+    entailed_above: float = 0.5  # the model's probability that the quote states the sentence
+
+
+# The probability that a quote states everything a sentence says (a language model asked "yes or
+# no"): on 90 judged pairs it separates them far better than the cosine (AUC 0.93).
+Entails = Callable[[str, str], float]
+
+
+@dataclass(frozen=True)
+class Checkers:
+    """What judges a sentence against a quote: the embedding model's support, and where a model
+    can be asked, whether the quote states it."""
+
+    support: Support
+    entails: Entails | None = None
 
 
 def claims(text: str, language: str) -> list[Claim]:
@@ -121,6 +132,13 @@ def names(text: str) -> list[str]:
     return found
 
 
+def adds_nothing(claim: Claim, question: str) -> bool:
+    """Whether every content word of the claim is one of the question's ("The rival is winning
+    over business customers." for "Which rival is winning over business customers?")."""
+    asked = {w[:5] for w in keyword_terms(question)}
+    return all(w[:5] in asked for w in keyword_terms(claim.bare))
+
+
 def _has_name(word: str, folded: str) -> bool:
     key = fold(word).strip("'’")
     if key in _CALENDAR:
@@ -145,48 +163,59 @@ def _facts(claim: Claim, cited: Sequence[Citation], question: str) -> str | None
 
 def check(
     claim: Claim,
-    quotes: Quotes,
-    support: Support,
+    question: str,
+    citations: Sequence[Citation],
+    checkers: Checkers,
     config: CheckConfig = CheckConfig(),
 ) -> Checked:
-    """The claim kept (perhaps cited by Revue, to the quote that supports it), or dropped; why."""
-    by_n = {c.n: c for c in quotes.citations}
+    """The claim kept (perhaps cited by Revue, to the quote that supports it), or dropped; why.
+
+    Its own quotes are tried first, then the one other quote the embedding model finds closest:
+    at most one model call more than it has citations."""
+    by_n = {c.n: c for c in citations}
     unknown = [n for n in claim.cites if n not in by_n]
     if unknown:
         return Checked(claim.text, claim.cites, False, f"cites [{unknown[0]}], which is no quote")
-    raw = support(claim.bare, [c.quote for c in quotes.citations])
+    if adds_nothing(claim, question):
+        return Checked(claim.text, claim.cites, False, "says nothing the question does not")
+    raw = checkers.support(claim.bare, [c.quote for c in citations])
     scores = {n: float(s) for n, s in zip(by_n, raw, strict=True)}
-    ok = {n: quotes.supports(n, scores[n], config) for n in by_n}
-    if claim.cites:
-        own = max(scores[n] for n in claim.cites)
-        problem = _facts(claim, [by_n[n] for n in claim.cites], quotes.question)
-        if problem is None and any(ok[n] for n in claim.cites):
-            return Checked(claim.text, claim.cites, True, "supported", round(own, 2))
-    best = max(scores, key=lambda n: scores[n])
-    if ok[best] and _facts(claim, [by_n[best]], quotes.question) is None:
-        was = "".join(f"[{n}]" for n in claim.cites) or "nothing"
-        reason = f"cited by Revue: [{best}] supports it ({was} cited)"
-        return Checked(_recited(claim.text, best), (best,), True, reason, round(scores[best], 2))
+    others = sorted((n for n in by_n if n not in claim.cites), key=lambda n: -scores[n])
+    problem = None
+    for n in [*claim.cites, *others[:1]]:
+        found = _problem(claim, by_n[n], question, scores[n], checkers, config)
+        if found is None and n in claim.cites:
+            return Checked(claim.text, claim.cites, True, "supported", round(scores[n], 2))
+        if found is None:
+            was = "".join(f"[{c}]" for c in claim.cites) or "nothing"
+            reason = f"cited by Revue: [{n}] supports it ({was} cited)"
+            return Checked(_recited(claim.text, n), (n,), True, reason, round(scores[n], 2))
+        problem = problem or found
     if not claim.cites:
         return Checked(claim.text, (), False, "cites no quote, and none supports it")
-    if problem is not None:
-        return Checked(claim.text, claim.cites, False, problem, round(own, 2))
-    return Checked(claim.text, claim.cites, False, "its quotes do not support it", round(own, 2))
+    own = max(scores[n] for n in claim.cites)
+    return Checked(claim.text, claim.cites, False, problem or "", round(own, 2))
 
 
-@dataclass(frozen=True)
-class Quotes:
-    """What a written answer may rest on: the question, its citations, and how strongly each
-    quote relates to the question itself (the reference a supported sentence must reach)."""
-
-    question: str
-    citations: tuple[Citation, ...]
-    question_support: tuple[float, ...]
-
-    def supports(self, n: int, score: float, config: CheckConfig) -> bool:
-        index = [c.n for c in self.citations].index(n)
-        reference = self.question_support[index] - config.below_question
-        return score >= config.supported_above and score >= reference
+def _problem(
+    claim: Claim,
+    quote: Citation,
+    question: str,
+    score: float,
+    checkers: Checkers,
+    config: CheckConfig,
+) -> str | None:
+    """Why ``quote`` does not bear the claim out, cheapest test first; None when it does."""
+    found = _facts(claim, [quote], question)
+    if found is not None:
+        return found
+    if score < config.supported_above:
+        return f"[{quote.n}] does not support it"
+    if checkers.entails is not None:
+        p = checkers.entails(quote.quote, claim.bare)
+        if p < config.entailed_above:
+            return f"asked, the model says [{quote.n}] does not state it (p={p:.2f})"
+    return None
 
 
 def _recited(text: str, n: int) -> str:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import httpx
 
@@ -19,6 +21,7 @@ from index.errors import WriterUnavailable
 log = logging.getLogger("revue")
 
 OnText = Callable[[str], None]  # called with each piece of text as it streams in
+T = TypeVar("T")
 RETRIED = {408, 409, 425, 429, 500, 502, 503, 504}
 MAX_WAIT = 10.0  # seconds: a longer Retry-After is not worth holding a question for
 
@@ -54,20 +57,34 @@ class ChatClient:
     def complete(
         self, messages: list[dict[str, str]], max_tokens: int, on_text: OnText | None = None
     ) -> str:
-        body = {
+        """The reply's text, streamed piece by piece to ``on_text``."""
+        body = self._body(messages, max_tokens)
+        return str(self._retrying(lambda: self._once({**body, "stream": True}, on_text)))
+
+    def yes_probability(self, messages: list[dict[str, str]]) -> float:
+        """The probability that the model answers "yes" rather than "no": from the first
+        token's log-probabilities where the server gives them (llama.cpp, vLLM, OpenAI), else
+        1 or 0 from the word it writes."""
+        body = {**self._body(messages, 1), "logprobs": True, "top_logprobs": 10}
+        reply = self._retrying(lambda: self._once(body, None, whole=True))
+        return _yes(reply)
+
+    def _body(self, messages: list[dict[str, str]], max_tokens: int) -> dict[str, object]:
+        return {
             "model": self.endpoint.model,
             "messages": messages,
             "max_tokens": max_tokens,
             "temperature": 0,
-            "stream": True,
         }
-        for attempt in range(self.endpoint.retries + 1):
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        for n in range(self.endpoint.retries + 1):
             try:
-                return self._once(body, on_text)
+                return attempt()
             except _Retry as exc:
-                if attempt == self.endpoint.retries:
+                if n == self.endpoint.retries:
                     raise WriterUnavailable(f"{self._where()} {exc}") from None
-                wait = min(exc.wait if exc.wait is not None else 0.5 * 2**attempt, MAX_WAIT)
+                wait = min(exc.wait if exc.wait is not None else 0.5 * 2**n, MAX_WAIT)
                 log.info("language model endpoint: %s; retrying in %.1f s", exc, wait)
                 time.sleep(wait)
         raise AssertionError("unreachable")
@@ -75,7 +92,7 @@ class ChatClient:
     def _where(self) -> str:
         return f"the language model at {self.endpoint.chat_url}"
 
-    def _once(self, body: dict[str, object], on_text: OnText | None) -> str:
+    def _once(self, body: dict[str, object], on_text: OnText | None, whole: bool = False) -> Any:
         try:
             with self._http.stream("POST", self.endpoint.chat_url, json=body) as response:
                 if response.status_code in RETRIED:
@@ -86,6 +103,9 @@ class ChatClient:
                         f"{self._where()} refused the request: HTTP {response.status_code} "
                         f"{_error_text(response)}"
                     )
+                if whole:
+                    response.read()
+                    return _json(response.text)
                 return _read(response, on_text)
         except httpx.TimeoutException:
             raise _Retry(f"sent nothing for {self.endpoint.timeout:g} s") from None
@@ -179,3 +199,17 @@ def _message(body: dict[str, object]) -> str:
     if content is None and _field(body, "choices", 0, "message") is None:
         raise WriterUnavailable("the language model's reply holds no message")
     return str(content or "")
+
+
+def _yes(reply: dict[str, object]) -> float:
+    """P(yes) / (P(yes) + P(no)) over the first token's alternatives, or 1/0 from the text."""
+    top = _field(reply, "choices", 0, "logprobs", "content", 0, "top_logprobs")
+    p = {"yes": 0.0, "no": 0.0}
+    for alternative in top if isinstance(top, list) else []:
+        word = str(alternative.get("token", "")).strip().lower()
+        if word in p:
+            p[word] += math.exp(float(alternative.get("logprob", -100.0)))
+    if p["yes"] + p["no"] > 0:
+        return p["yes"] / (p["yes"] + p["no"])
+    text = _message(reply).strip().lower()
+    return 1.0 if text.startswith(("yes", "oui")) else 0.0

@@ -18,9 +18,9 @@ from index.errors import RevueError
 from index.records import Answer, Checked, Written
 from index.search.language import detect_language
 from index.settings import Settings
-from index.writing.checking import CheckConfig, Claim, Quotes, Support, check, claims
+from index.writing.checking import CheckConfig, Checkers, Support, check, claims
 from index.writing.client import ChatClient, Endpoint
-from index.writing.prompt import LANGUAGES, messages
+from index.writing.prompt import LANGUAGES, judge_messages, messages
 
 log = logging.getLogger("revue")
 
@@ -58,14 +58,17 @@ class Writer:
     def write(
         self, answer: Answer, support: Support, on_progress: OnProgress | None = None
     ) -> Written:
-        """A checked written answer to ``answer``'s question from its citations."""
+        """A checked written answer to ``answer``'s question from its citations; the checked
+        answer so far goes to ``on_progress`` as each sentence holds up."""
         if answer.abstained or not answer.citations:
             return Written("", model=self.name, fallback="nothing to write from: it declined")
         started = time.perf_counter()
-        draft = _Draft(answer, support, self.config, on_progress)
         try:
+            client = self.client()
             prompt = messages(answer.question, answer.language, answer.citations)
-            text = self.client().complete(prompt, self.max_tokens, draft.feed)
+            text = client.complete(prompt, self.max_tokens)
+            checkers = Checkers(support, lambda q, s: client.yes_probability(judge_messages(q, s)))
+            checked = self._check(answer, text, checkers, on_progress)
         except RevueError as exc:  # the endpoint is down, or the local model cannot start
             if not self._down:
                 log.warning("no written answer, the extractive one is sent: %s", exc)
@@ -74,44 +77,23 @@ class Writer:
         if self._down:
             log.warning("the language model answers again")
         self._down = False
-        checked = tuple(draft.checked(c) for c in claims(text, answer.language))
         written = _assemble(checked, answer.language, self.name, _since(started))
         return replace(written, draft=text)
+
+    def _check(
+        self, answer: Answer, text: str, checkers: Checkers, on_progress: OnProgress | None
+    ) -> tuple[Checked, ...]:
+        out: list[Checked] = []
+        for claim in claims(text, answer.language):
+            verdict = check(claim, answer.question, answer.citations, checkers, self.config)
+            out.append(verdict)
+            if verdict.kept and on_progress is not None:
+                on_progress(" ".join(c.text for c in out if c.kept))
+        return tuple(out)
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
-
-
-class _Draft:
-    """The answer as it streams in: each sentence is checked once it is complete, and the
-    checked answer so far goes to ``on_progress``."""
-
-    def __init__(
-        self, answer: Answer, support: Support, config: CheckConfig, on_progress: OnProgress | None
-    ) -> None:
-        self.answer, self.support, self.config = answer, support, config
-        texts = [c.quote for c in answer.citations]
-        reference = tuple(float(x) for x in support(answer.question, texts))
-        self.quotes = Quotes(answer.question, answer.citations, reference)
-        self.on_progress = on_progress
-        self.text = ""
-        self.done: dict[Claim, Checked] = {}
-
-    def checked(self, claim: Claim) -> Checked:
-        if claim not in self.done:
-            self.done[claim] = check(claim, self.quotes, self.support, self.config)
-        return self.done[claim]
-
-    def feed(self, piece: str) -> None:
-        self.text += piece
-        if self.on_progress is None or not any(ch in piece for ch in ".!?…"):
-            return
-        complete = claims(self.text, self.answer.language)[:-1]  # the last may still grow
-        before = len(self.done)
-        results = [self.checked(c) for c in complete]
-        if len(self.done) > before and any(r.kept for r in results):
-            self.on_progress(" ".join(r.text for r in results if r.kept))
 
 
 def _assemble(checked: tuple[Checked, ...], language: str, model: str, seconds: float) -> Written:
