@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -113,6 +114,13 @@ def run(engine: Any, qs: list[dict[str, Any]], out: Path) -> list[dict[str, Any]
     return rows
 
 
+def reason_kind(reason: str) -> str:
+    """A drop's reason without its particulars: "[2] does not support it" -> "[n] does…"."""
+    if reason.startswith(("“", "the number")):
+        return "a name or number not in its quote"
+    return re.sub(r"\(p=[\d.]+\)", "(p<0.5)", re.sub(r"\[\d+\]", "[n]", reason))
+
+
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     asked = [r for r in rows if not r["declined"]]
     sentences = [s for r in asked for s in r["sentences"]]
@@ -120,10 +128,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     reasons: dict[str, int] = {}
     for s in sentences:
         if not s["kept"]:
-            key = s["reason"].split(" is not in")[0].split(":")[0]
-            key = (
-                "a name or number not in its quote" if key.startswith(("“", "the number")) else key
-            )
+            key = reason_kind(s["reason"])
             reasons[key] = reasons.get(key, 0) + 1
     checked = [r["right_article"] for r in asked if r["shown"] and r["right_article"] is not None]
     times = [r["write_seconds"] for r in asked]
@@ -184,7 +189,8 @@ def recheck(
         )
         checkers = Checkers(engine.support, entails)
         for claim in claims(row["draft"], row["language"]):
-            verdict = check(claim, row["question"], cites, checkers, config)
+            language = config.in_language(row["language"])
+            verdict = check(claim, row["question"], cites, checkers, language)
             truth = verdicts.get((row["id"], claim.text))
             if truth is None:
                 tally["unjudged"] += 1
