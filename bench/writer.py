@@ -12,15 +12,16 @@ embedded model of ``revue model --writer``). Every answer, with each written sen
 verdict, goes to ``--out`` (JSON Lines) for judging by hand; the summary goes to stdout.
 
 ``--recheck`` runs today's check again over the drafts a run saved (the model only answers the
-check's yes-or-no questions),
-and, with ``--judged`` (bench/questions/writer_judged.jsonl: for each drafted sentence, the
-quotes that support it, judged by reading), reports the check's citation precision (kept
+check's yes-or-no questions) and, with ``--judged`` (bench/questions/writer_judged.jsonl: for
+each drafted sentence, keyed by its SHA-1 so that no article text is kept here, the quotes that
+support it, judged by reading), reports the check's citation precision (kept
 sentences whose citations support them) and recall (supported sentences kept).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -172,7 +173,7 @@ def recheck(
     verdicts = {}
     if judged is not None:
         for j in read_jsonl(judged):
-            verdicts[(j["id"], j["sentence"])] = set(j["supported_by"])
+            verdicts[(j["id"], j["sentence_sha1"])] = set(j["supported_by"])
     tally: dict[str, float] = {
         "kept": 0,
         "kept, supported": 0,
@@ -189,9 +190,8 @@ def recheck(
         )
         checkers = Checkers(engine.support, entails)
         for claim in claims(row["draft"], row["language"]):
-            language = config.in_language(row["language"])
-            verdict = check(claim, row["question"], cites, checkers, language)
-            truth = verdicts.get((row["id"], claim.text))
+            verdict = check(claim, row["question"], cites, checkers, config)
+            truth = verdicts.get((row["id"], hashlib.sha1(claim.text.encode()).hexdigest()))
             if truth is None:
                 tally["unjudged"] += 1
                 continue

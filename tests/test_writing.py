@@ -114,7 +114,7 @@ def test_the_prompt_asks_for_the_questions_language_and_fences_the_quotes(seeds)
         ask(engine)
         ask(engine, "Which projects did OpenAI put on hold?")
     french, english = llm.writes
-    assert "Réponds en français" in french.system and "Answer in English" in english.system
+    assert "Answer in French" in french.system and "Answer in English" in english.system
     assert french.body["stream"] is True and french.body["temperature"] == 0
     for request in llm.writes:
         assert '<quote n="1"' in request.user and "pause" not in request.system

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from index.records import Checked, Citation
 from index.sentences import sentences
@@ -87,13 +87,6 @@ class CheckConfig:
 
     supported_above: float = 4.0  # the sentence's cosine to its quote, in background deviations
     entailed_above: float = 0.5  # the model's probability that the quote states the sentence
-    # French sentences stand closer to the French background news than English ones do, so the
-    # same support reads lower: a faithful French paraphrase of a French quote measured 3.3-3.5.
-    french_above: float = 3.0
-
-    def in_language(self, language: str) -> CheckConfig:
-        """The thresholds for sentences written in ``language``."""
-        return replace(self, supported_above=self.french_above) if language == "fr" else self
 
 
 # The probability that a quote states everything a sentence says (a language model asked "yes or

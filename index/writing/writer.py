@@ -84,9 +84,8 @@ class Writer:
         self, answer: Answer, text: str, checkers: Checkers, on_progress: OnProgress | None
     ) -> tuple[Checked, ...]:
         out: list[Checked] = []
-        config = self.config.in_language(answer.language)
         for claim in claims(text, answer.language):
-            verdict = check(claim, answer.question, answer.citations, checkers, config)
+            verdict = check(claim, answer.question, answer.citations, checkers, self.config)
             out.append(verdict)
             if verdict.kept and on_progress is not None:
                 on_progress(" ".join(c.text for c in out if c.kept))
