@@ -1,10 +1,15 @@
 """Each written sentence against the quotes it cites: kept only when they bear it out.
 
-A sentence is dropped when it cites nothing or a quote that does not exist, when it carries a
-number or a name that its quotes (and their bylines) do not, or when the embedding model finds it
-no closer to its quotes than to unrelated news. A sentence that another quote supports and its
-own does not is re-cited to that quote. Names and numbers are checked literally because a
-bi-encoder's cosine barely moves when "12" becomes "21" or OpenAI becomes Google.
+Cheapest test first. A sentence is dropped when it cites a quote that does not exist, adds
+nothing to the question, carries a number, name, month or day that its quote (and byline) does
+not, stands no closer to its quote than to unrelated news by the embedding model, or when the
+model, asked whether the quote states everything the sentence says, answers no. A sentence that
+cites nothing, or the wrong quote, is cited by Revue to the one other quote that passes.
+
+Names and numbers are checked literally because a bi-encoder's cosine barely moves when "12"
+becomes "21" or OpenAI becomes Google; the yes-or-no question catches what the cosine cannot
+(a dropped negation, a changed period): AUC 0.93 against 0.78 on 90 judged pairs
+(docs/benchmarks.md, "The writer").
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ _NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’-]*[A-Za-zÀ-ÿ0-9]|\b[a-z]+[A-Z][\w-]*"
 _NOT_NAMES = frozenset(
     fold(w)
     for w in """The This That These Those It Its In On At As By For From With Without But And Or
-    According However Also After Before While When Where Why What Who Which How According
+    According However Also After Before While When Where Why What Who Which How
     Le La Les Un Une Des Du De Ce Cette Ces Il Elle Ils Elles Selon Mais Et Ou Dans Pour Par
     Sur Avec Sans Après Avant Alors Ainsi Lors Depuis Pendant Enfin""".split()
 )

@@ -114,6 +114,9 @@ def _since(started: float) -> float:
 def open_writer(settings: Settings) -> Writer | None:
     """The writer the settings ask for; None (and the reason, logged once) where there is none."""
     choice = settings.writer
+    if choice not in ("auto", "endpoint", "local", "none"):
+        log.warning("REVUE_WRITER=%s is not auto, endpoint, local or none: quotes only", choice)
+        return None
     if choice == "none":
         return None
     if settings.llm_url and choice in ("auto", "endpoint"):
