@@ -28,11 +28,13 @@ from index.errors import (
     NotAFeed,
     NotAnArticle,
     RevueError,
+    WriterUnavailable,
 )
 from index.records import (
     Answer,
     Article,
     ArticleInfo,
+    Checked,
     Citation,
     Copy,
     Hit,
@@ -40,6 +42,7 @@ from index.records import (
     Problem,
     SearchMode,
     Stage,
+    Written,
 )
 from index.settings import Settings
 
@@ -51,6 +54,7 @@ __all__ = [
     "Answer",
     "Article",
     "ArticleInfo",
+    "Checked",
     "Citation",
     "Copy",
     "CorpusPathError",
@@ -71,6 +75,8 @@ __all__ = [
     "SearchMode",
     "Settings",
     "Stage",
+    "Written",
+    "WriterUnavailable",
 ]
 
 
