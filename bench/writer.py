@@ -188,7 +188,7 @@ def recheck(
             Citation(q["n"], q["article_id"], None, None, None, None, q["quote"], 0, 0, 0.0)
             for q in row["quotes"]
         )
-        checkers = Checkers(engine.support, entails)
+        checkers = Checkers(engine.support([c.quote for c in cites]), entails)
         for claim in claims(row["draft"], row["language"]):
             verdict = check(claim, row["question"], cites, checkers, config)
             truth = verdicts.get((row["id"], hashlib.sha1(claim.text.encode()).hexdigest()))

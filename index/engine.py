@@ -37,6 +37,7 @@ from index.storage.layout import db_path, vectors_path, writer_lock
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex
 from index.text import titled
+from index.writing.checking import Support
 from index.writing.writer import OnProgress, Writer, open_writer
 
 log = logging.getLogger("revue")
@@ -100,6 +101,8 @@ class Revue:
     @property
     def writer(self) -> Writer | None:
         """The language model that writes answers from the quotes; None where none is set up."""
+        if self._writer_opened:  # the bot asks on its event loop: no wait for the lock then
+            return self._writer
         with self._lock:
             if not self._writer_opened:
                 self._writer = open_writer(self.settings)
@@ -245,15 +248,21 @@ class Revue:
         writer = self.writer
         if writer is None or answer.abstained:
             return answer
-        return replace(answer, written=writer.write(answer, self.support, on_progress))
+        support = self.support([c.quote for c in answer.citations])
+        return replace(answer, written=writer.write(answer, support, on_progress))
 
-    def support(self, sentence: str, quotes: Sequence[str]) -> list[float]:
-        """How strongly each quote supports ``sentence``: its cosine to the quote, in standard
-        deviations of its cosines to unrelated news sentences."""
-        vec = self.embedder.encode_queries([sentence])[0]
-        baseline = self.baseline(vec)
-        sims = self.embedder.encode_passages(list(quotes)) @ vec
-        return [baseline.relevance(float(s)) for s in sims]
+    def support(self, quotes: Sequence[str]) -> Support:
+        """How strongly each of ``quotes`` supports a sentence: its cosine to the quote, in
+        standard deviations of its cosines to unrelated news sentences. The quotes are encoded
+        once, here, for every sentence checked against them."""
+        quote_vecs = self.embedder.encode_passages(list(quotes))
+
+        def score(sentence: str) -> list[float]:
+            vec = self.embedder.encode_queries([sentence])[0]
+            baseline = self.baseline(vec)
+            return [baseline.relevance(float(s)) for s in quote_vecs @ vec]
+
+        return score
 
     def baseline(self, query_vec: np.ndarray) -> Baseline:
         """The question's cosines to unrelated news sentences (the abstention reference)."""

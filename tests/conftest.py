@@ -192,3 +192,11 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+def seeds_and(folder: Path, name: str, text: str) -> Path:
+    """A corpus folder holding the seed articles and one more article, ``name``."""
+    for seed in CORPUS.iterdir():
+        write(folder / seed.name, seed.read_bytes())
+    write(folder / name, text)
+    return folder

@@ -22,8 +22,9 @@ from index.records import Checked, Citation
 from index.sentences import sentences
 from index.text import fold, keyword_terms
 
-# The support of a sentence by each quote, in standard deviations of its cosine to unrelated news.
-Support = Callable[[str, Sequence[str]], Sequence[float]]
+# The support of a sentence by each of an answer's quotes (in their order), in standard deviations
+# of its cosine to unrelated news.
+Support = Callable[[str], Sequence[float]]
 
 MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 # "…Google. [1]" as models often write it: the marker belongs to the sentence before the period.
@@ -129,7 +130,8 @@ def numbers(text: str) -> set[str]:
 def names(text: str) -> list[str]:
     """Capitalised words that are not a sentence's first word, and words like "iPhone"."""
     found = []
-    for match in _NAME.finditer(MARKERS.sub(" ", text)):
+    text = MARKERS.sub(" ", text)
+    for match in _NAME.finditer(text):
         word = match.group(0)
         before = text[: match.start()].rstrip()
         if before and before[-1] not in '.!?:«"“' and fold(word) not in _NOT_NAMES:
@@ -152,17 +154,17 @@ def _has_name(word: str, folded: str) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(s)}", folded) for s in stems)
 
 
-def _facts(claim: Claim, cited: Sequence[Citation], question: str) -> str | None:
-    """Why the claim's numbers or names are not in its quotes; None when they all are."""
-    source = " ".join([question] + [f"{c.quote} {c.source} {c.date} {c.title}" for c in cited])
-    marks = "".join(f"[{c.n}]" for c in cited)
+def _facts(claim: Claim, quote: Citation, question: str) -> str | None:
+    """Why the claim's numbers or names are in neither the quote, its byline nor the question;
+    None when they all are."""
+    source = f"{question} {quote.quote} {quote.source} {quote.date} {quote.title}"
     missing = numbers(claim.bare) - numbers(source)
     if missing:
-        return f"the number {min(missing)} is not in {marks}"
+        return f"the number {min(missing)} is not in [{quote.n}]"
     folded = fold(source)
     for word in names(claim.bare):
         if not _has_name(word, folded):
-            return f"“{word}” is not in {marks}"
+            return f"“{word}” is not in [{quote.n}]"
     return None
 
 
@@ -183,7 +185,7 @@ def check(
         return Checked(claim.text, claim.cites, False, f"cites [{unknown[0]}], which is no quote")
     if adds_nothing(claim, question):
         return Checked(claim.text, claim.cites, False, "says nothing the question does not")
-    raw = checkers.support(claim.bare, [c.quote for c in citations])
+    raw = checkers.support(claim.bare)
     scores = {n: float(s) for n, s in zip(by_n, raw, strict=True)}
     others = sorted((n for n in by_n if n not in claim.cites), key=lambda n: -scores[n])
     problem = None
@@ -211,7 +213,7 @@ def _problem(
     config: CheckConfig,
 ) -> str | None:
     """Why ``quote`` does not bear the claim out, cheapest test first; None when it does."""
-    found = _facts(claim, [quote], question)
+    found = _facts(claim, quote, question)
     if found is not None:
         return found
     if score < config.supported_above:
