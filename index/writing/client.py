@@ -20,7 +20,6 @@ from index.errors import WriterUnavailable
 
 log = logging.getLogger("revue")
 
-OnText = Callable[[str], None]  # called with each piece of text as it streams in
 T = TypeVar("T")
 RETRIED = {408, 409, 425, 429, 500, 502, 503, 504}
 MAX_WAIT = 10.0  # seconds: a longer Retry-After is not worth holding a question for
@@ -46,7 +45,7 @@ class Endpoint:
 
 
 class ChatClient:
-    """Sends chat messages and returns the reply's text, streamed piece by piece to ``on_text``."""
+    """Sends chat messages and returns the reply's text; asks yes-or-no questions."""
 
     def __init__(self, endpoint: Endpoint, transport: httpx.BaseTransport | None = None):
         self.endpoint = endpoint
@@ -54,19 +53,18 @@ class ChatClient:
         timeout = httpx.Timeout(endpoint.timeout, connect=min(endpoint.timeout, 5.0))
         self._http = httpx.Client(headers=headers, timeout=timeout, transport=transport)
 
-    def complete(
-        self, messages: list[dict[str, str]], max_tokens: int, on_text: OnText | None = None
-    ) -> str:
-        """The reply's text, streamed piece by piece to ``on_text``."""
+    def complete(self, messages: list[dict[str, str]], max_tokens: int) -> str:
+        """The reply's text. It is streamed, so the time-out counts silence between pieces, not
+        the whole answer (a CPU model takes 10-25 s to write one)."""
         body = self._body(messages, max_tokens)
-        return str(self._retrying(lambda: self._once({**body, "stream": True}, on_text)))
+        return str(self._retrying(lambda: self._once({**body, "stream": True})))
 
     def yes_probability(self, messages: list[dict[str, str]]) -> float:
         """The probability that the model answers "yes" rather than "no": from the first
         token's log-probabilities where the server gives them (llama.cpp, vLLM, OpenAI), else
         1 or 0 from the word it writes."""
         body = {**self._body(messages, 1), "logprobs": True, "top_logprobs": 10}
-        reply = self._retrying(lambda: self._once(body, None, whole=True))
+        reply = self._retrying(lambda: self._once(body, whole=True))
         return _yes(reply)
 
     def _body(self, messages: list[dict[str, str]], max_tokens: int) -> dict[str, object]:
@@ -92,7 +90,7 @@ class ChatClient:
     def _where(self) -> str:
         return f"the language model at {self.endpoint.chat_url}"
 
-    def _once(self, body: dict[str, object], on_text: OnText | None, whole: bool = False) -> Any:
+    def _once(self, body: dict[str, object], whole: bool = False) -> Any:
         try:
             with self._http.stream("POST", self.endpoint.chat_url, json=body) as response:
                 if response.status_code in RETRIED:
@@ -106,7 +104,7 @@ class ChatClient:
                 if whole:
                     response.read()
                     return _json(response.text)
-                return _read(response, on_text)
+                return _read(response)
         except httpx.TimeoutException:
             raise _Retry(f"sent nothing for {self.endpoint.timeout:g} s") from None
         except (httpx.TransportError, httpx.DecodingError) as exc:
@@ -138,23 +136,14 @@ def _error_text(response: httpx.Response) -> str:
         return f"({response.text[:200]})" if response.text else ""
 
 
-def _read(response: httpx.Response, on_text: OnText | None) -> str:
+def _read(response: httpx.Response) -> str:
     """The reply's text, from a server-sent event stream or, where a server does not stream,
     one JSON body."""
     if not response.headers.get("content-type", "").startswith("text/event-stream"):
         response.read()
         return _message(_json(response.text))
-    parts: list[str] = []
-    try:
-        for piece in _deltas(response.iter_lines()):
-            parts.append(piece)
-            if on_text is not None:
-                on_text(piece)
-    except (httpx.TimeoutException, httpx.TransportError) as exc:
-        if not parts:
-            raise  # nothing shown yet: the request can be tried again
-        raise WriterUnavailable(f"the language model's stream broke mid-answer ({exc})") from None
-    return "".join(parts)
+    # A stream that breaks half-way raises here and is retried whole: nothing was shown yet.
+    return "".join(_deltas(response.iter_lines()))
 
 
 def _deltas(lines: Iterator[str]) -> Iterator[str]:
