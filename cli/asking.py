@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.batch import run_batch
-from cli.common import F, engine_of
+from cli.common import F, engine_of, filter_options
 from cli.output import (
     answer_json,
     echo_json,
@@ -19,7 +19,7 @@ from cli.output import (
     render_hits,
     render_source,
 )
-from index.records import Answer, Hit, SearchMode
+from index.records import Answer, Filters, Hit, SearchMode
 
 
 def batch_option(key: str, out: str) -> Callable[[F], F]:
@@ -42,6 +42,7 @@ def batch_option(key: str, out: str) -> Callable[[F], F]:
     show_default=True,
     help="Add a short answer written from the quotes, where a writer is set up (REVUE_WRITER).",
 )
+@filter_options
 @batch_option("question", "one JSON answer per line")
 @click.pass_context
 def ask_cmd(  # noqa: PLR0913 - one parameter per documented option
@@ -51,13 +52,14 @@ def ask_cmd(  # noqa: PLR0913 - one parameter per documented option
     k: int,
     write: bool,
     batch: Path | None,
+    filters: Filters,
 ) -> None:
     """Answer QUESTION with numbered verbatim quotes (and, with a writer, a short checked
     answer in the question's language), or decline."""
     engine = engine_of(ctx)
 
     def ask(q: str) -> Answer:
-        answer = engine.ask(q, k=k)
+        answer = engine.ask(q, k=k, filters=filters)
         return engine.write(answer) if write else answer
 
     if batch is not None:
@@ -89,6 +91,7 @@ def ask_cmd(  # noqa: PLR0913 - one parameter per documented option
     show_default=True,
     help="Let the reader reorder the best hybrid results (REVUE_RERANK of them).",
 )
+@filter_options
 @batch_option("query", "one JSON line of hits per input line")
 @click.pass_context
 def search_cmd(  # noqa: PLR0913 - one parameter per documented option
@@ -99,12 +102,13 @@ def search_cmd(  # noqa: PLR0913 - one parameter per documented option
     mode: SearchMode,
     rerank: bool,
     batch: Path | None,
+    filters: Filters,
 ) -> None:
     """Show the passages that best match QUERY, best first."""
     engine = engine_of(ctx)
 
     def search(q: str) -> list[Hit]:
-        return engine.search(q, k=k, mode=mode, rerank=rerank)
+        return engine.search(q, k=k, mode=mode, rerank=rerank, filters=filters)
 
     if batch is not None:
         run_batch(batch, "query", lambda qid, q: hits_json(search(q), qid))

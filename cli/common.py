@@ -3,6 +3,7 @@ with progress bars, and how an engine error is worded for a person."""
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import click
 from cli.output import Bars
 from index.errors import IndexBusy, IndexDamaged, IndexMissing, RevueError
 from index.records import IndexSummary
+from index.search.filters import parse_filters
 from index.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,3 +66,23 @@ def do_index(engine: Revue, corpus: tuple[Path, ...] | list[Path]) -> IndexSumma
         click.echo(f"skipped {p.origin}: {p.reason}", err=True)
     click.echo(summary.describe())
     return summary
+
+
+def filter_options(f: F) -> F:
+    """``--outlet``, ``--since`` and ``--until``, given to the command as one ``filters``."""
+
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any, outlet: str | None, since: str | None, until: str | None, **kw: Any
+    ) -> Any:
+        return f(*args, filters=parse_filters(outlet, since, until), **kw)
+
+    dates = "2025-06-30, 2025-06, 2025, or a span back from today: 7d, 2w, 3m, 1y"
+    options = (
+        click.option("--outlet", help="Only articles whose outlet's name contains this."),
+        click.option("--since", help=f"Only articles published on or after this ({dates})."),
+        click.option("--until", help=f"Only articles published on or before this ({dates})."),
+    )
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]

@@ -59,6 +59,7 @@ def answer_json(answer: Answer, qid: object = None) -> dict[str, Any]:
         "abstained": answer.abstained,
         "citations": [asdict(c) for c in answer.citations],
         "written": written_json(answer.written),
+        "filters": asdict(answer.filters),
     }
 
 
@@ -100,6 +101,8 @@ def render_answer(answer: Answer) -> str:
     if written is not None and written.shown:
         # The checked written answer first; the lead's markers would repeat its [n].
         lines = [written.text, "", f"(written by {written.model} from the quotes below)"]
+    if answer.filters:
+        lines.append(f"(only articles {answer.filters.describe()})")
     for c in answer.citations:
         lines += ["", f"[{c.n}] {byline(c.source, c.date, c.title) or c.article_id}"]
         if c.url:

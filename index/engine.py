@@ -27,7 +27,16 @@ from index.errors import IndexBusy, IndexDamaged, IndexMissing, InvalidQuestion,
 from index.indexing.pipeline import Progress, run_index
 from index.ingest.corpus import load_corpus
 from index.model.encoder import Encoder, PairReader
-from index.records import Answer, Article, ArticleInfo, Hit, IndexSummary, SearchMode
+from index.records import (
+    NO_FILTERS,
+    Answer,
+    Article,
+    ArticleInfo,
+    Filters,
+    Hit,
+    IndexSummary,
+    SearchMode,
+)
 from index.search.answer import Judges, compose
 from index.search.quotes import AnswerConfig, Baseline, Evidence, background_sentences
 from index.search.reading import reorder
@@ -202,16 +211,22 @@ class Revue:
         return text
 
     def search(
-        self, query: str, k: int = 10, mode: SearchMode = "hybrid", rerank: bool = True
+        self,
+        query: str,
+        k: int = 10,
+        mode: SearchMode = "hybrid",
+        rerank: bool = True,
+        filters: Filters = NO_FILTERS,
     ) -> list[Hit]:
-        """The best passages; in hybrid mode the reader reorders the first ``settings.rerank``."""
+        """The best passages of the articles ``filters`` allow; in hybrid mode the reader
+        reorders the first ``settings.rerank``."""
         text = self.check_question(query)
         retriever = self._open()
         qvec = self.embedder.encode_queries([text])[0]
         depth = self.settings.rerank if rerank and mode == "hybrid" else 0
         reader = self.reader if depth else None  # not even loaded when nothing is reordered
         with self._lock:
-            hits = retriever.search(text, qvec, k=max(k, depth), mode=mode)
+            hits = retriever.search(text, qvec, k=max(k, depth), mode=mode, filters=filters)
             articles = self._articles({h.article_id for h in hits[:depth]}) if reader else {}
         if reader is not None:
             top = hits[:depth]
@@ -219,28 +234,30 @@ class Revue:
             hits = reorder(top, texts, text, reader.score) + hits[depth:]
         return hits[:k]
 
-    def evidence(self, question: str, k: int = 10) -> Evidence:
-        """The question's vector, the best passages, their articles and their wire copies."""
+    def evidence(self, question: str, k: int = 10, filters: Filters = NO_FILTERS) -> Evidence:
+        """The question's vector, the best passages (of the articles ``filters`` allow), their
+        articles and their wire copies."""
         text = self.check_question(question)
         retriever = self._open()
         qvec = self.embedder.encode_queries([text])[0]
         with self._lock:
             assert self._store is not None
-            hits = retriever.search(text, qvec, k=k)
+            hits = retriever.search(text, qvec, k=k, filters=filters)
             articles = self._articles({h.article_id for h in hits})
             copies = self._store.copies_of(articles)
         return Evidence(text, qvec, tuple(hits), articles, copies)
 
-    def ask(self, question: str, k: int = 10) -> Answer:
-        """Numbered verbatim quotes that answer ``question``, or a decline."""
-        evidence = self.evidence(question, k)
+    def ask(self, question: str, k: int = 10, filters: Filters = NO_FILTERS) -> Answer:
+        """Numbered verbatim quotes that answer ``question`` from the articles ``filters``
+        allow, or a decline."""
+        evidence = self.evidence(question, k, filters)
         reader = self.reader
         judges = Judges(
             self.embedder.encode_passages,
             self.baseline(evidence.query_vec),
             reader.score if reader is not None else None,
         )
-        return compose(evidence, judges, self.answer_config)
+        return replace(compose(evidence, judges, self.answer_config), filters=filters)
 
     def write(self, answer: Answer, on_progress: OnProgress | None = None) -> Answer:
         """``answer`` with a short written answer from its quotes, where a writer is set up and
@@ -280,6 +297,14 @@ class Revue:
             if article is not None:
                 out[article_id] = article
         return out
+
+    def outlets(self, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
+        """Every outlet in the index (of the articles ``filters`` allow), with its article
+        count, largest first."""
+        self._open()
+        assert self._store is not None
+        with self._lock:
+            return self._store.outlets(filters)
 
     def sources(self) -> list[ArticleInfo]:
         self._open()

@@ -55,3 +55,11 @@ class AlreadyInCorpus(RevueError):
 
 class WriterUnavailable(RevueError):
     """The language model that writes answers cannot be reached, or its reply is unusable."""
+
+
+class InvalidFilter(RevueError):
+    """An outlet or date filter cannot be read (a date that is not a date, since after until)."""
+
+
+class FeedError(RevueError):
+    """A followed feed cannot be added, found or read."""

@@ -85,6 +85,36 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Filters:
+    """Which articles a question may be answered from: an outlet (a case-insensitive part of
+    its name) and an inclusive range of publication dates (ISO, ``YYYY-MM-DD``)."""
+
+    outlet: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.outlet or self.since or self.until)
+
+    def describe(self) -> str:
+        """ "from outlets matching 'AFP', published 2025-01-01 to 2025-06-30"; empty when no
+        filter is set."""
+        parts = []
+        if self.outlet:
+            parts.append(f"from outlets matching {self.outlet!r}")
+        if self.since and self.until:
+            parts.append(f"published {self.since} to {self.until}")
+        elif self.since:
+            parts.append(f"published since {self.since}")
+        elif self.until:
+            parts.append(f"published until {self.until}")
+        return ", ".join(parts)
+
+
+NO_FILTERS = Filters()  # every article
+
+
+@dataclass(frozen=True)
 class Hit:
     """A retrieved chunk with its fused score (higher is better)."""
 
@@ -187,6 +217,7 @@ class Answer:
     language: str
     citations: tuple[Citation, ...] = ()
     written: Written | None = None  # set by ``Revue.write`` when a writer is configured
+    filters: Filters = NO_FILTERS  # the articles it was answered from (all, when empty)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from functools import cached_property
 
 import numpy as np
 
-from index.records import Hit, SearchMode
+from index.records import NO_FILTERS, Filters, Hit, SearchMode
 from index.stemming import query_stems
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex
@@ -51,19 +51,26 @@ class Retriever:
         self.store = store
         self.vectors = vectors
 
-    def dense(self, query_vec: np.ndarray, k: int = CANDIDATES) -> list[tuple[int, float]]:
-        return self.vectors.search(query_vec, k)
+    def dense(
+        self, query_vec: np.ndarray, k: int = CANDIDATES, filters: Filters = NO_FILTERS
+    ) -> list[tuple[int, float]]:
+        """The nearest chunks; with ``filters``, among the chunks they allow (selected inside
+        FAISS, so that k come back however few articles pass)."""
+        allowed = self.store.chunk_ids(filters) if filters else None
+        return self.vectors.search(query_vec, k, allowed)
 
-    def keyword(self, question: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
+    def keyword(
+        self, question: str, k: int = CANDIDATES, filters: Filters = NO_FILTERS
+    ) -> list[tuple[int, float]]:
         """BM25 over the stems of the question, in French and English."""
-        return self.store.stem_search(query_stems(question), k)
+        return self.store.stem_search(query_stems(question), k, filters)
 
-    def quoted(self, question: str, k: int = 20) -> dict[int, float]:
+    def quoted(self, question: str, k: int = 20, filters: Filters = NO_FILTERS) -> dict[int, float]:
         """Chunks that hold the question's words in order for at least ``QUOTE_COVERAGE`` of its
         six-word runs (a pasted quote, with or without quotation marks), with that share."""
         runs = phrases(question)
         out: dict[int, float] = {}
-        for cid, text in self.store.phrase_search(runs, k):
+        for cid, text in self.store.phrase_search(runs, k, filters):
             coverage = runs_held(runs, text)
             if coverage >= QUOTE_COVERAGE:
                 out[cid] = coverage
@@ -76,17 +83,19 @@ class Retriever:
         k: int = 10,
         mode: SearchMode = "hybrid",
         candidates: int = CANDIDATES,
+        filters: Filters = NO_FILTERS,
     ) -> list[Hit]:
         """Best chunks first; ``mode`` is ``hybrid``, ``dense`` or ``keyword``.
 
-        ``candidates`` chunks are drawn from each of the dense and keyword lists before fusion.
+        ``candidates`` chunks are drawn from each of the dense and keyword lists before fusion,
+        all from the articles ``filters`` allow.
         """
-        dense = self.dense(query_vec, candidates) if mode in ("hybrid", "dense") else []
-        keyword = self.keyword(question, candidates) if mode in ("hybrid", "keyword") else []
+        dense = self.dense(query_vec, candidates, filters) if mode != "keyword" else []
+        keyword = self.keyword(question, candidates, filters) if mode != "dense" else []
         fused = Fused(
             dense_rank={cid: r for r, (cid, _) in enumerate(dense, 1)},
             keyword_rank={cid: r for r, (cid, _) in enumerate(keyword, 1)},
-            quoted=self.quoted(question) if mode != "dense" else {},
+            quoted=self.quoted(question, filters=filters) if mode != "dense" else {},
         )
         return self._distinct(fused, query_vec, k)
 

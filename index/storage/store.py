@@ -16,10 +16,22 @@ import numpy as np
 import sqlite_utils
 
 from index.errors import IndexDamaged
-from index.records import ARTICLE_META, Article, Chunk, publication_key
+from index.records import ARTICLE_META, NO_FILTERS, Article, Chunk, Filters, publication_key
 from index.storage import migrations
+from index.storage.filtering import Filtering, article_where
 from index.storage.groups import WireGroups, marks
 from index.storage.staging import Staging
+
+
+def _restricted(table: str, filters: Filters) -> tuple[str, list[str]]:
+    """The joins and condition that restrict an FTS query on ``table`` to ``filters``'
+    articles, up to its ``match``; nothing is joined when no filter is set. (FTS5 matches on
+    the table's own name, so it cannot take an alias.)"""
+    if not filters:
+        return "where ", []
+    where, params = article_where(filters)
+    joins = f"join chunks c on c.id = {table}.rowid join articles a on a.id = c.article_id"
+    return f"{joins} where {where} and ", params
 
 
 @dataclass(frozen=True)
@@ -29,7 +41,7 @@ class StoredChunk(Chunk):
     id: int
 
 
-class Store(Staging, WireGroups):
+class Store(Staging, WireGroups, Filtering):
     """Articles, chunks, vectors and metadata in one SQLite file."""
 
     def __init__(self, path: Path, readonly: bool = False):
@@ -148,31 +160,39 @@ class Store(Staging, WireGroups):
         )
         return {r["id"]: StoredChunk(**r) for r in rows}
 
-    def stem_search(self, stems: Sequence[str], k: int) -> list[tuple[int, float]]:
+    def stem_search(
+        self, stems: Sequence[str], k: int, filters: Filters = NO_FILTERS
+    ) -> list[tuple[int, float]]:
         """Chunks matching any of ``stems``, best BM25 first, as (chunk id, bm25 score)."""
+        restrict, params = _restricted("chunks_stem", filters)
         sql = (
-            "select rowid, bm25(chunks_stem) as score from chunks_stem where chunks_stem match ? "
-            "order by score limit ?"
+            f"select chunks_stem.rowid, bm25(chunks_stem) as score from chunks_stem {restrict}"
+            "chunks_stem match ? order by score limit ?"
         )
-        return [(int(r[0]), -float(r[1])) for r in self._match_any(sql, stems, k)]
+        return [(int(r[0]), -float(r[1])) for r in self._match_any(sql, stems, k, params)]
 
-    def phrase_search(self, runs: Sequence[str], k: int) -> list[tuple[int, str]]:
+    def phrase_search(
+        self, runs: Sequence[str], k: int, filters: Filters = NO_FILTERS
+    ) -> list[tuple[int, str]]:
         """Chunks holding any of ``runs`` (words in that order), best BM25 first, as
         (chunk id, text)."""
+        restrict, params = _restricted("chunks_fts", filters)
         sql = (
-            "select c.id, c.text from chunks_fts join chunks c on c.id = chunks_fts.rowid "
-            "where chunks_fts match ? order by bm25(chunks_fts) limit ?"
+            "select chunks_fts.rowid, (select text from chunks where id = chunks_fts.rowid) "
+            f"from chunks_fts {restrict}chunks_fts match ? order by bm25(chunks_fts) limit ?"
         )
-        return [(int(r[0]), str(r[1])) for r in self._match_any(sql, runs, k)]
+        return [(int(r[0]), str(r[1])) for r in self._match_any(sql, runs, k, params)]
 
-    def _match_any(self, sql: str, terms: Sequence[str], k: int) -> list[sqlite3.Row]:
-        """Rows of an FTS5 ``sql`` (parameters: match, limit) matching any of ``terms``, each
-        quoted as a phrase; none for no terms or a query FTS5 refuses."""
+    def _match_any(
+        self, sql: str, terms: Sequence[str], k: int, params: Sequence[str] = ()
+    ) -> list[sqlite3.Row]:
+        """Rows of an FTS5 ``sql`` (parameters: the filter's, match, limit) matching any of
+        ``terms``, each quoted as a phrase; none for no terms or a query FTS5 refuses."""
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         try:
-            return list(self.db.execute(sql, [match, k]).fetchall())
+            return list(self.db.execute(sql, [*params, match, k]).fetchall())
         except sqlite3.OperationalError:
             return []
 
