@@ -1,0 +1,68 @@
+"""What Revue remembers besides the index: followed feeds (and later answers and votes), in
+``state.db`` beside the index (``sqlite_utils.Migrations``, its own set).
+
+A separate file, because the index is rebuilt under a writer lock, one generation at a time,
+while these rows are written at any moment by the bot (a vote, a feed polled) and must survive
+any rebuild.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from index.errors import IndexDamaged
+
+MIGRATIONS = sqlite_utils.Migrations("revue-state")
+STATE_FILE = "state.db"
+
+
+@MIGRATIONS(name="001_feeds")
+def _feeds(db: sqlite_utils.Database) -> None:
+    db.table("feeds").create(
+        {
+            "url": str,
+            "title": str,
+            "added_at": str,
+            "etag": str,
+            "last_modified": str,
+            "checked_at": str,  # the last poll, whatever its outcome
+            "ok_at": str,  # the last poll that read the feed (new entries or a 304)
+            "failures": int,  # polls failed in a row; the back-off grows with it
+            "retry_at": str,  # no poll before this (ISO, UTC) after a failure
+            "error": str,  # why the last poll failed; None once one succeeds
+            "saved": int,  # entries saved into the corpus, in all
+        },
+        pk="url",
+        not_null={"url", "added_at"},
+        defaults={"failures": 0, "saved": 0},
+    )
+    # Every entry ever saved (or found already in the corpus), so a feed that keeps an entry
+    # for weeks saves it once, even after the file was edited or the feed changed its link.
+    db.table("feed_entries").create(
+        {"feed_url": str, "key": str, "path": str, "saved_at": str},
+        pk=("feed_url", "key"),
+        not_null={"feed_url", "key", "saved_at"},
+    )
+
+
+def state_path(data_dir: Path) -> Path:
+    return data_dir / STATE_FILE
+
+
+def open_state(data_dir: Path) -> sqlite_utils.Database:
+    """The state database of ``data_dir``, created and brought up to date; safe to share
+    between threads, one writer at a time (WAL; writers wait up to 10 s for each other)."""
+    path = state_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
+    db = sqlite_utils.Database(conn)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        MIGRATIONS.apply(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise IndexDamaged(f"{path} is not a readable Revue state database: {exc}") from exc
+    return db
