@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.render import NO_PINGS
-from index.errors import IndexBusy, IndexMissing, InvalidQuestion, RevueError
+from index.errors import IndexBusy, IndexMissing, InvalidFilter, InvalidQuestion, RevueError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def user_message(error: BaseException) -> str:
     """The sentence a user sees for ``error`` (an engine error or a command-tree error)."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
-    if isinstance(error, InvalidQuestion):
+    if isinstance(error, InvalidQuestion | InvalidFilter):
         text = str(error)
         return text[0].upper() + text[1:] + "."
     if isinstance(error, IndexMissing):

@@ -473,6 +473,18 @@ class FakeDiscord:
         data = {"id": str(self.next_id()), "name": name, "type": 1, "options": options_payload}
         return await self.interact(2, data, author, permissions, channel_id)
 
+    async def autocomplete(
+        self, name: str, options: dict[str, str], focused: str, *, author: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A user types into the ``focused`` option of ``/name``; the bot answers its callback
+        with type 8 and ``data.choices``."""
+        payload = [
+            {"name": k, "type": 3, "value": v, **({"focused": True} if k == focused else {})}
+            for k, v in options.items()
+        ]
+        data = {"id": str(self.next_id()), "name": name, "type": 1, "options": payload}
+        return await self.interact(4, data, author, 0, None)
+
     async def click(
         self, message: dict[str, Any], custom_id: str, *, author: dict[str, Any]
     ) -> dict[str, Any]:

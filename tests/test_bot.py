@@ -92,7 +92,13 @@ def test_login_syncs_commands_with_descriptions_and_default_permissions(seed_ind
             assert command["description"] and command["description"] != "…"
             for option in command.get("options", []):
                 assert option["description"] and option["description"] != "…"
-        assert [o["name"] for o in commands["ask"]["options"]] == ["question"]
+        assert [o["name"] for o in commands["ask"]["options"]] == [
+            "question",
+            "outlet",
+            "since",
+            "until",
+        ]
+        assert commands["ask"]["options"][1]["autocomplete"] is True
         assert commands["ask"]["options"][0]["required"] is True
         assert int(commands["reindex"]["default_member_permissions"]) == MANAGE_GUILD
         assert commands["ask"]["default_member_permissions"] is None

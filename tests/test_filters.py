@@ -12,6 +12,16 @@ from index.errors import InvalidFilter
 from index.records import Filters
 from index.search.filters import parse_filters
 from tests.conftest import write
+from tests.fake_discord import FakeDiscord
+from tests.test_bot import (  # noqa: F401 - the fixture puts discord.py's endpoints back
+    ALICE,
+    CALLBACK,
+    FOLLOWUP,
+    _restore_endpoints,
+    field_text,
+    run,
+    running_bot,
+)
 from tests.test_cli import invoke
 
 TODAY = dt.date(2025, 6, 15)
@@ -146,3 +156,26 @@ def test_the_command_line_filters_and_reports_them(engine):
     ids = [h["article_id"] for h in hits]
     assert len(ids) == 3 and sorted(ids[:2]) == ["a10", "a11"]  # the topical ones first
     assert set(ids) <= {"a10", "a11", "a17", "a18", "a19"}  # published on or after May 11
+
+
+def test_slash_ask_filters_and_offers_outlets_as_you_type(engine):
+    async def scenario():
+        async with FakeDiscord() as fake, running_bot(engine, fake):
+            await fake.autocomplete(
+                "ask", {"question": "x", "outlet": "ga"}, "outlet", author=ALICE
+            )
+            (choices,) = await fake.wait_for("POST", CALLBACK)
+            question = {"question": "Qui bloque le port de Marseille ?", "outlet": "gazette"}
+            await fake.slash("ask", question, author=ALICE)
+            (answer,) = await fake.wait_for("POST", FOLLOWUP)
+            await fake.slash("ask", {**question, "since": "last week"}, author=ALICE)
+            *_, refusal = await fake.wait_for("POST", CALLBACK, count=3)
+        assert choices.json["type"] == 8
+        assert choices.json["data"]["choices"] == [
+            {"name": "La Gazette (AFP) (5)", "value": "La Gazette (AFP)"}
+        ]
+        assert "La Gazette (AFP)" in field_text(answer.json)
+        assert "Le Provençal" not in field_text(answer.json)
+        assert refusal.json["type"] == 4 and "since='last week'" in refusal.json["data"]["content"]
+
+    run(scenario())

@@ -16,7 +16,8 @@ from bot.client import RevueBot
 from bot.errors import OnCooldown, cooldown_message, user_message
 from bot.render import NO_PINGS, Reply, render_answer
 from index.errors import RevueError
-from index.records import Answer
+from index.records import NO_FILTERS, Answer, Filters
+from index.search.filters import parse_filters
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,9 @@ class Ask(commands.Cog):
         self.bot = bot
         self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
 
-    async def answer(self, question: str) -> Answer:
+    async def answer(self, question: str, filters: Filters = NO_FILTERS) -> Answer:
         """The extractive answer; the engine runs off the event loop."""
-        return await asyncio.to_thread(self.bot.engine.ask, question)
+        return await asyncio.to_thread(self.bot.engine.ask, question, 10, filters)
 
     def will_write(self, answer: Answer) -> bool:
         return not answer.abstained and self.bot.engine.writer is not None
@@ -128,15 +129,28 @@ class Ask(commands.Cog):
             await self.write_into(sent, result)
 
     @app_commands.command(name="ask")
-    @app_commands.describe(question="What you want to know about the coverage")
-    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+    @app_commands.describe(
+        question="What you want to know about the coverage",
+        outlet="Only articles from this outlet (any part of its name)",
+        since="Only articles published on or after: 2025-06-30, 2025-06, 2025, or 7d, 2w, 3m",
+        until="Only articles published on or before: 2025-06-30, 2025-06, 2025, or 7d, 2w, 3m",
+    )
+    async def ask(  # noqa: PLR0913 - one parameter per documented option
+        self,
+        interaction: discord.Interaction,
+        question: str,
+        outlet: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> None:
         """Ask a question about the news coverage; the answer quotes its sources."""
         self.bot.engine.check_question(question)
+        filters = parse_filters(outlet, since, until)
         wait = self.cooldown.retry_after(interaction.user.id)
         if wait:
             raise OnCooldown(wait)
         await interaction.response.defer(thinking=True)
-        result = await self.answer(question)
+        result = await self.answer(question, filters)
         writing = self.will_write(result)
         reply = render_answer(result, writing="" if writing else None)
         sent = await interaction.followup.send(
@@ -144,6 +158,23 @@ class Ask(commands.Cog):
         )
         if writing:
             await self.write_into(sent, result)
+
+    @ask.autocomplete("outlet")
+    async def outlet_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The index's outlets whose names hold what was typed, largest first (25 at most)."""
+        return await outlet_choices(self.bot, current)
+
+
+async def outlet_choices(bot: RevueBot, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for an ``outlet`` parameter: the index's outlets holding ``current``."""
+    try:
+        outlets = await asyncio.to_thread(bot.engine.outlets, Filters(current or None))
+    except RevueError:
+        return []  # nothing indexed yet: no suggestions, and the command says why
+    # Discord caps choices at 25, and names and values at 100 characters.
+    return [app_commands.Choice(name=f"{o} ({n})"[:100], value=o[:100]) for o, n in outlets[:25]]
 
 
 class Edit(Protocol):
