@@ -176,6 +176,7 @@ def test_slash_ask_filters_and_offers_outlets_as_you_type(engine):
         ]
         assert "La Gazette (AFP)" in field_text(answer.json)
         assert "Le Provençal" not in field_text(answer.json)
-        assert refusal.json["type"] == 4 and "since='last week'" in refusal.json["data"]["content"]
+        refused = refusal.json["data"]["content"]
+        assert refusal.json["type"] == 4 and "'last week' is not a date" in refused
 
     run(scenario())
