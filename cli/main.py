@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from cli import asking, indexing, serving
+from cli import asking, following, indexing, serving
 from cli.common import explain
 from cli.output import fail
 from index.errors import RevueError
@@ -43,6 +43,10 @@ COMMANDS = {
     "search": asking.search_cmd,
     "sources": asking.sources_cmd,
     "eval": indexing.eval_cmd,
+    "follow": following.follow_cmd,
+    "unfollow": following.unfollow_cmd,
+    "following": following.following_cmd,
+    "poll": following.poll_cmd,
     "run": serving.run_cmd,
     "bot": serving.bot_cmd,
     "model": serving.model_cmd,

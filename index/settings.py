@@ -61,6 +61,14 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="seconds without a byte from the model before a retry"
     )
     llm_retries: int = Field(default=2, ge=0, description="retries, with back-off, per answer")
+    poll_minutes: float = Field(
+        default=30.0, gt=0, description="minutes between two polls of a followed feed"
+    )
+    feeds_dir: Path | None = Field(
+        default=None,
+        description="where entries of followed feeds are saved as Markdown (default: "
+        "<data_dir>/feeds); always indexed with the corpus",
+    )
     exact_search_up_to: int = Field(
         default=100_000,
         ge=0,

@@ -7,7 +7,7 @@ import re
 import unicodedata
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -92,7 +92,7 @@ def read_articles(
         raise NotAnArticle(f"{target} is not an HTML page or a feed ({what})")
     name = doc.origin.lower()
     if looks_like_feed(doc.raw) or name.endswith(FEED_SUFFIXES) or "rss" in what or "atom" in what:
-        return _feed_articles(parse_feed(doc.raw, target), target, get)
+        return entry_articles(parse_feed(doc.raw, target), target, get)
     if name.endswith((".md", ".markdown", ".txt")) and not doc.is_url:
         loaded = load_corpus([Path(doc.origin)])
         if loaded.problems:
@@ -105,8 +105,8 @@ def read_articles(
     return [article], []
 
 
-def _feed_articles(
-    feed: Feed, target: str, get: Callable[[str], Fetched]
+def entry_articles(
+    feed: Feed, target: str, get: Callable[[str], Fetched] = fetch
 ) -> tuple[list[Article], list[Problem]]:
     """Entries with their full text: from the feed when it carries it, else from the page."""
     articles, problems = [], []
@@ -159,15 +159,27 @@ def markdown(article: Article) -> str:
 def add(target: str, corpus_dir: Path, get: Callable[[str], Fetched] = fetch) -> AddReport:
     """Save the article or feed at ``target`` into ``corpus_dir``; existing files are kept."""
     articles, problems = read_articles(target, get)
+    if len(articles) == 1 and articles[0].url and corpus_dir.is_dir():
+        where = _known_urls(corpus_dir).get(articles[0].url)
+        if where is not None:
+            raise AlreadyInCorpus(f"{articles[0].url} is already in the corpus as {where}")
+    report = save_articles(articles, corpus_dir, target)
+    return AddReport(report.added, tuple(problems) + report.problems)
+
+
+def save_articles(
+    articles: Sequence[Article], corpus_dir: Path, origin: str, known: dict[str, str] | None = None
+) -> AddReport:
+    """Write each article into ``corpus_dir`` as Markdown (written whole, then renamed: a
+    reader never sees half a file); one whose URL is already there (``known``: URL -> file,
+    read from the folder when not given) is reported, not written again."""
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    known = _known_urls(corpus_dir)
-    added = []
+    known = _known_urls(corpus_dir) if known is None else known
+    added, problems = [], []
     for article in articles:
         where = known.get(article.url or "")
         if where is not None:
-            if len(articles) == 1:
-                raise AlreadyInCorpus(f"{article.url} is already in the corpus as {where}")
-            problems.append(Problem(article.url or target, f"already in the corpus as {where}"))
+            problems.append(Problem(article.url or origin, f"already in the corpus as {where}"))
             continue
         path = _free_path(corpus_dir, article)
         tmp = path.with_name(f".{path.name}.tmp")  # dot files are not read as corpus

@@ -1,0 +1,7 @@
+"""Following feeds: subscriptions kept in ``state.db``, polled with conditional GETs, their new
+entries saved into the corpus (as ``revue add`` does) and then indexed incrementally."""
+
+from index.following.polling import FeedPoll, Following, PollReport
+from index.following.subscriptions import FeedStatus
+
+__all__ = ["FeedPoll", "FeedStatus", "Following", "PollReport"]

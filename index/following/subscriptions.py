@@ -1,0 +1,156 @@
+"""The followed feeds and what each poll of them found, in ``state.db`` (``storage.state``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from index.errors import FeedError
+
+# After a failure a feed is retried in 5 min, then 10, 20… up to 12 h: a feed that is down for
+# a day costs ~10 requests, and one back after a blip is read again within minutes.
+FIRST_RETRY = dt.timedelta(minutes=5)
+LONGEST_RETRY = dt.timedelta(hours=12)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """A followed feed, as ``/following`` shows it."""
+
+    url: str
+    title: str | None
+    added_at: dt.datetime
+    checked_at: dt.datetime | None = None  # the last poll, whatever its outcome
+    ok_at: dt.datetime | None = None  # the last poll that read it (new entries or a 304)
+    failures: int = 0  # polls failed in a row
+    retry_at: dt.datetime | None = None  # not polled again before this, after a failure
+    error: str | None = None  # why the last poll failed
+    saved: int = 0  # entries saved into the corpus, in all
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def due(self, now: dt.datetime, every: dt.timedelta) -> bool:
+        """Whether a scheduled poll at ``now`` should read it."""
+        if self.failures and self.retry_at is not None:
+            return now >= self.retry_at
+        return self.checked_at is None or now - self.checked_at >= every
+
+
+def _status(row: dict[str, Any]) -> FeedStatus:
+    return FeedStatus(
+        url=row["url"],
+        title=row["title"],
+        added_at=_moment(row["added_at"]) or utc_now(),
+        checked_at=_moment(row["checked_at"]),
+        ok_at=_moment(row["ok_at"]),
+        failures=row["failures"] or 0,
+        retry_at=_moment(row["retry_at"]),
+        error=row["error"],
+        saved=row["saved"] or 0,
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+    )
+
+
+class Subscriptions:
+    """Reads and writes the ``feeds`` and ``feed_entries`` tables."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def add(self, url: str, title: str | None, now: dt.datetime) -> FeedStatus:
+        if self.get(url) is not None:
+            raise FeedError(f"{url} is already followed")
+        self.db.table("feeds").insert({"url": url, "title": title, "added_at": _iso(now)})
+        status = self.get(url)
+        assert status is not None
+        return status
+
+    def remove(self, url: str) -> FeedStatus:
+        """Stop following ``url``; what it saved stays in the corpus."""
+        status = self.get(url)
+        if status is None:
+            raise FeedError(f"{url} is not followed (see `revue following`)")
+        with self.db.atomic():
+            self.db.execute("delete from feeds where url = ?", [url])
+            self.db.execute("delete from feed_entries where feed_url = ?", [url])
+        return status
+
+    def get(self, url: str) -> FeedStatus | None:
+        rows = list(self.db.query("select * from feeds where url = ?", [url]))
+        return _status(rows[0]) if rows else None
+
+    def all(self) -> tuple[FeedStatus, ...]:
+        return tuple(_status(r) for r in self.db.query("select * from feeds order by added_at"))
+
+    def read(self, feed: FeedStatus, now: dt.datetime, headers: dict[str, str | None]) -> None:
+        """A poll read the feed (200 or 304): validators kept, failures forgotten."""
+        self.db.table("feeds").update(
+            feed.url,
+            {
+                "checked_at": _iso(now),
+                "ok_at": _iso(now),
+                "failures": 0,
+                "retry_at": None,
+                "error": None,
+                "etag": headers.get("etag", feed.etag),
+                "last_modified": headers.get("last_modified", feed.last_modified),
+            },
+        )
+
+    def failed(self, feed: FeedStatus, now: dt.datetime, error: str) -> FeedStatus:
+        """A poll failed: the next try waits twice as long as the last (``FIRST_RETRY`` up to
+        ``LONGEST_RETRY``)."""
+        failures = feed.failures + 1
+        wait = min(FIRST_RETRY * 2 ** (failures - 1), LONGEST_RETRY)
+        self.db.table("feeds").update(
+            feed.url,
+            {
+                "checked_at": _iso(now),
+                "failures": failures,
+                "retry_at": _iso(now + wait),
+                "error": error[:500],
+            },
+        )
+        status = self.get(feed.url)
+        assert status is not None
+        return status
+
+    def seen(self, feed_url: str) -> set[str]:
+        """The keys (links, or entry ids) of every entry of ``feed_url`` already saved."""
+        rows = self.db.execute("select key from feed_entries where feed_url = ?", [feed_url])
+        return {r[0] for r in rows}
+
+    def saved_files(self) -> dict[str, str]:
+        """Entry key (its link) -> corpus file, for every entry any feed saved."""
+        rows = self.db.execute("select key, path from feed_entries where path is not null")
+        return {r[0]: r[1] for r in rows}
+
+    def remember(self, feed_url: str, entries: dict[str, str | None], now: dt.datetime) -> None:
+        """Record entries as saved (key -> the corpus file, or None when it was already
+        there), and count the files written."""
+        if not entries:
+            return
+        rows = [
+            {"feed_url": feed_url, "key": key, "path": path, "saved_at": _iso(now)}
+            for key, path in entries.items()
+        ]
+        written = sum(1 for path in entries.values() if path)
+        with self.db.atomic():
+            self.db.table("feed_entries").upsert_all(rows, pk=("feed_url", "key"))
+            self.db.execute("update feeds set saved = saved + ? where url = ?", [written, feed_url])
