@@ -63,3 +63,7 @@ class InvalidFilter(RevueError):
 
 class FeedError(RevueError):
     """A followed feed cannot be added, found or read."""
+
+
+class AnswerNotFound(RevueError):
+    """No answer with this id (or Discord message) is remembered in the state database."""

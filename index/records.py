@@ -249,3 +249,35 @@ class IndexSummary:
         ]
         lead = "Rebuilt for a new embedding model: " if self.rebuilt else ""
         return f"{lead}{'; '.join(parts)} in {self.seconds:.1f} s"
+
+
+VoteKind = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """An answer the bot gave, as kept in ``state.db``: what the user typed (``question``), the
+    standalone question the index was asked (``asked``, the same unless it was a follow-up),
+    the answer and its citations, and where Discord shows it."""
+
+    id: int
+    question: str
+    asked: str
+    answer: str
+    abstained: bool
+    language: str
+    citations: tuple[Citation, ...]
+    created_at: str
+    previous_id: int | None = None  # the answer this one follows up
+    channel_id: int | None = None  # a channel or a thread
+    message_id: int | None = None  # None until the message is sent
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One user's 👍 or 👎 on an answer (their latest: a second click changes it)."""
+
+    answer: AnswerRecord
+    user_id: int
+    vote: VoteKind
+    voted_at: str

@@ -1,5 +1,5 @@
-"""What Revue remembers besides the index: followed feeds (and later answers and votes), in
-``state.db`` beside the index (``sqlite_utils.Migrations``, its own set).
+"""What Revue remembers besides the index: followed feeds, and the answers the bot sent with the
+votes on them, in ``state.db`` beside the index (``sqlite_utils.Migrations``, its own set).
 
 A separate file, because the index is rebuilt under a writer lock, one generation at a time,
 while these rows are written at any moment by the bot (a vote, a feed polled) and must survive
@@ -45,6 +45,37 @@ def _feeds(db: sqlite_utils.Database) -> None:
         {"feed_url": str, "key": str, "path": str, "saved_at": str},
         pk=("feed_url", "key"),
         not_null={"feed_url", "key", "saved_at"},
+    )
+
+
+@MIGRATIONS(name="002_answers_and_votes")
+def _answers_and_votes(db: sqlite_utils.Database) -> None:
+    # Every answer the bot sent, so a vote or a follow-up finds its question after a restart.
+    db.table("answers").create(
+        {
+            "id": int,
+            "question": str,  # as the user typed it
+            "asked": str,  # the standalone question the index was asked
+            "answer": str,
+            "abstained": int,
+            "language": str,
+            "citations": str,  # JSON: the Citation records
+            "created_at": str,
+            "previous_id": int,  # the answer this one follows up
+            "channel_id": int,  # a channel or a thread
+            "message_id": int,  # set once Discord has the message
+        },
+        pk="id",
+        not_null={"question", "asked", "answer", "created_at"},
+        foreign_keys=[("previous_id", "answers", "id")],
+    )
+    db.table("answers").create_index(["message_id"])
+    db.table("answers").create_index(["channel_id", "id"])
+    db.table("votes").create(
+        {"answer_id": int, "user_id": int, "vote": str, "voted_at": str},
+        pk=("answer_id", "user_id"),  # one vote per user per answer: a second click changes it
+        not_null={"answer_id", "user_id", "vote", "voted_at"},
+        foreign_keys=[("answer_id", "answers", "id")],
     )
 
 
