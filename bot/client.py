@@ -17,7 +17,7 @@ from index.engine import Revue
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.sources", "bot.cogs.reindex")
+COGS = ("bot.cogs.ask", "bot.cogs.sources", "bot.cogs.reindex", "bot.cogs.feeds")
 
 
 def point_at(settings: BotSettings) -> None:

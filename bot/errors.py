@@ -8,7 +8,14 @@ import discord
 from discord import app_commands
 
 from bot.render import NO_PINGS
-from index.errors import IndexBusy, IndexMissing, InvalidFilter, InvalidQuestion, RevueError
+from index.errors import (
+    FeedError,
+    IndexBusy,
+    IndexMissing,
+    InvalidFilter,
+    InvalidQuestion,
+    RevueError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,8 @@ def user_message(error: BaseException) -> str:
     """The sentence a user sees for ``error`` (an engine error or a command-tree error)."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
+    if isinstance(error, FeedError):  # it may start with the feed's URL: not capitalised
+        return f"{error}."
     if isinstance(error, InvalidQuestion | InvalidFilter):
         text = str(error)
         return text[0].upper() + text[1:] + "."

@@ -46,6 +46,9 @@ class BotSettings(BaseSettings):
     corpus: Annotated[list[Path], NoDecode] = Field(
         default_factory=lambda: [Path("corpus")], description="what /reindex indexes"
     )
+    news_channel: int | None = Field(
+        default=None, description="channel id where each batch of new feed articles is announced"
+    )
     progress_interval: float = Field(default=2.0, gt=0, description="seconds between status edits")
 
     @field_validator("channels", "admin_ids", "corpus", mode="before")

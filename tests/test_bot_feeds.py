@@ -1,0 +1,85 @@
+"""Feeds in Discord: /follow (admins), the background poll that indexes new entries while
+questions are answered, the news channel, /following with a failing feed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.conftest import CORPUS
+from tests.fake_discord import MANAGE_GUILD, FakeDiscord
+from tests.fake_feeds import FeedServer
+from tests.test_bot import (  # noqa: F401 - the fixture puts discord.py's endpoints back
+    ALICE,
+    BOB,
+    CALLBACK,
+    FOLLOWUP,
+    MESSAGES,
+    _restore_endpoints,
+    field_text,
+    run,
+    running_bot,
+)
+from tests.test_feeds import item, items_at
+
+NEWS_CHANNEL = 900_000_000_000_000_300
+
+
+def test_a_followed_feed_is_announced_and_answerable_while_questions_keep_coming(make_engine):
+    engine = make_engine(poll_minutes=0.02)
+    engine.index([CORPUS])
+    with FeedServer() as server:
+        fresh = [item(n, f"Le viaduc de Millau numéro {n}") for n in range(1, 4)]
+        server.feeds["/rss"] = ("Midi Libre", items_at(server, *fresh))
+
+        async def scenario():
+            fake = FakeDiscord()
+            async with fake, running_bot(engine, fake, news_channel=NEWS_CHANNEL, corpus=[CORPUS]):
+                await fake.slash("follow", {"url": server.url("/rss")}, author=BOB)
+                (refusal,) = await fake.wait_for("POST", CALLBACK)
+                await fake.slash(
+                    "follow", {"url": server.url("/rss")}, author=ALICE, permissions=MANAGE_GUILD
+                )
+                await fake.wait_for("POST", FOLLOWUP)
+                # Questions are answered from the current index while the feed is indexed.
+                for _ in range(3):
+                    await fake.send_message("Who is Nick Turley?", author=ALICE)
+                    await asyncio.sleep(0.2)
+                news = await fake.wait_for("POST", rf"/channels/{NEWS_CHANNEL}/messages")
+                await fake.send_message("Que se passe-t-il au viaduc de Millau ?", author=ALICE)
+                replies = await fake.wait_for("POST", MESSAGES, count=5)
+            return refusal, news[0], replies
+
+        refusal, news, replies = run(scenario())
+    assert refusal.json["data"]["content"].startswith("Only server managers")
+    text = news.json["content"]
+    assert text.startswith("📰 3 new articles") and "Midi Libre" in text
+    assert news.json["allowed_mentions"] == {"parse": []}
+    answers = [r for r in replies if r.path != f"/channels/{NEWS_CHANNEL}/messages"]
+    assert all("Nick Turley" in field_text(r.json) for r in answers[:3])
+    assert "viaduc de Millau" in field_text(answers[-1].json)
+    assert "Midi Libre" in field_text(answers[-1].json)
+
+
+def test_following_lists_feeds_and_a_failing_one_says_why(make_engine):
+    engine = make_engine(poll_minutes=0.02)
+    engine.index([CORPUS])
+    with FeedServer() as server:
+        server.feeds["/rss"] = ("Midi Libre", items_at(server, item(9, "Aubrac")))
+        engine.following.follow(server.url("/rss"))
+        server.status["/rss"] = 500
+
+        async def scenario():
+            async with FakeDiscord() as fake, running_bot(engine, fake, corpus=[CORPUS]):
+                for _ in range(100):  # until the background poll has failed once
+                    if engine.following.status()[0].failures:
+                        break
+                    await asyncio.sleep(0.1)
+                await fake.slash("following", author=BOB)
+                (listing,) = await fake.wait_for("POST", CALLBACK)
+            return listing
+
+        listing = run(scenario())
+    (embed,) = listing.json["data"]["embeds"]
+    assert listing.json["data"]["flags"] & 64
+    assert "Midi Libre" in embed["description"] and "failing (1 in a row" in embed["description"]
+    assert "HTTP 500" in embed["description"]
