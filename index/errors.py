@@ -67,3 +67,7 @@ class FeedError(RevueError):
 
 class AnswerNotFound(RevueError):
     """No answer with this id (or Discord message) is remembered in the state database."""
+
+
+class NothingToChart(RevueError):
+    """A timeline with no dated article cannot be drawn."""

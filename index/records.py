@@ -251,6 +251,65 @@ class IndexSummary:
         return f"{lead}{'; '.join(parts)} in {self.seconds:.1f} s"
 
 
+# -- coverage: timelines and outlet comparisons (index/coverage) ------------------------------
+Unit = Literal["day", "week", "month"]  # a timeline's period
+
+
+@dataclass(frozen=True)
+class Matched(_Bylined):
+    """An article that matches a timeline's topic, and how: ``by`` is "words" (a chunk holds
+    every word of the topic), "meaning" (a chunk's embedding stands out), or both."""
+
+    article_id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    url: str | None
+    by: str
+
+
+@dataclass(frozen=True)
+class Period:
+    """One day, week (from Monday) or month of a timeline: matching articles per outlet,
+    largest first (``start`` is its first day, ISO)."""
+
+    start: str
+    counts: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.counts)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """How many articles match ``topic`` per period and outlet, every period from the first
+    match to the latest (empty ones included); no periods when no matching article is dated."""
+
+    topic: str
+    unit: Unit
+    periods: tuple[Period, ...]
+    outlets: tuple[tuple[str, int], ...]  # every matching outlet, largest first
+    first: Matched | None
+    latest: Matched | None
+    matched: int
+    by_words: int  # of ``matched``: a chunk holds every word of the topic
+    by_meaning: int  # of ``matched``: found only by the embedding
+    undated: int  # matching articles without a date (counted, not charted)
+    filters: Filters = NO_FILTERS
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Each outlet's best verbatim quote on ``question`` (one per outlet; wire copies are in
+    ``also_in``), best first, and the outlets whose articles say nothing on it."""
+
+    question: str
+    quotes: tuple[Citation, ...]
+    silent: tuple[str, ...]
+    filters: Filters = NO_FILTERS
+
+
 VoteKind = Literal["up", "down"]
 
 
