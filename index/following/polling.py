@@ -174,13 +174,17 @@ class Following:
     def _save(self, feed: FeedStatus, parsed: Feed, now: dt.datetime) -> FeedPoll:
         seen = self.subscriptions.seen(feed.url)
         fresh: dict[str, FeedEntry] = {}
-        for entry in parsed.entries:
+        unusable = []
+        for n, entry in enumerate(parsed.entries, 1):
             key = _key(entry)
-            if key is not None and key not in seen:
+            if key is None:
+                name = entry.title or f"entry {n}"
+                unusable.append(Problem(f"{feed.url}#{n}", f"{name!r} has no link and no text"))
+            elif key not in seen:
                 fresh.setdefault(key, entry)  # the same entry twice in one feed: saved once
         title = parsed.title or feed.title
         if not fresh:
-            return FeedPoll(feed.url, title, "unchanged")
+            return FeedPoll(feed.url, title, "unchanged", problems=tuple(unusable))
         articles, problems = entry_articles(
             replace(parsed, entries=tuple(fresh.values())), feed.url, self._get_page
         )
@@ -190,4 +194,5 @@ class Following:
         already = {a.url or a.id: None for a in articles if (a.url or a.id) not in written}
         self.subscriptions.remember(feed.url, {**already, **written}, now)
         outcome: Literal["new", "unchanged"] = "new" if report.added else "unchanged"
-        return FeedPoll(feed.url, title, outcome, report.added, (*problems, *report.problems))
+        found = (*unusable, *problems, *report.problems)
+        return FeedPoll(feed.url, title, outcome, report.added, found)
