@@ -17,7 +17,14 @@ from index.engine import Revue
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.sources", "bot.cogs.reindex", "bot.cogs.feeds")
+COGS = (
+    "bot.cogs.ask",
+    "bot.cogs.sources",
+    "bot.cogs.reindex",
+    "bot.cogs.timeline",
+    "bot.cogs.compare",
+    "bot.cogs.feeds",
+)
 
 
 def point_at(settings: BotSettings) -> None:

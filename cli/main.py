@@ -12,6 +12,7 @@ import click
 
 from cli import asking, following, indexing, serving
 from cli.common import explain
+from cli.coverage import compare_cmd, timeline_cmd
 from cli.output import fail
 from index.errors import RevueError
 
@@ -42,6 +43,8 @@ COMMANDS = {
     "ask": asking.ask_cmd,
     "search": asking.search_cmd,
     "sources": asking.sources_cmd,
+    "timeline": timeline_cmd,
+    "compare": compare_cmd,
     "eval": indexing.eval_cmd,
     "follow": following.follow_cmd,
     "unfollow": following.unfollow_cmd,

@@ -12,6 +12,8 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -61,6 +63,31 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file the bot attached to a message (a ``files[n]`` part of a multipart request)."""
+
+    filename: str
+    data: bytes
+
+
+def read_multipart(content_type: str, raw: bytes) -> tuple[Any, list[Attachment]]:
+    """discord.py sends files as multipart/form-data: the message as the ``payload_json`` part,
+    each file as a ``files[n]`` part. Returns the message (a dict) and the files."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    body: Any = None
+    files = []
+    for part in message.iter_parts():
+        data = part.get_payload(decode=True)
+        if part.get_param("name", header="content-disposition") == "payload_json":
+            body = json.loads(data)
+        elif part.get_filename():
+            files.append(Attachment(part.get_filename(), data))
+    return body, files
+
+
 @dataclass
 class Recorded:
     """One request the bot made."""
@@ -71,6 +98,7 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     response: dict[str, Any] | None = None  # the message the fake created, if any
+    files: list[Attachment] = field(default_factory=list)  # what a multipart request attached
 
     @property
     def json(self) -> dict[str, Any]:
@@ -186,14 +214,16 @@ class FakeDiscord:
         path = request.path[len(API) :]
         raw = await request.read()
         body: Any = None
+        files: list[Attachment] = []
         if raw:
             if request.content_type == "application/json":
                 body = json.loads(raw)
             elif request.content_type.startswith("multipart/"):
-                body = {"multipart": raw.decode(errors="replace")}
+                body, files = read_multipart(request.headers["Content-Type"], raw)
             else:
                 body = raw.decode(errors="replace")
         rec = Recorded(request.method, path, dict(request.query), dict(request.headers), body)
+        rec.files = files
         self.requests.append(rec)
         for fault in self.faults:
             if fault.times > 0 and fault.method == request.method and re.match(fault.pattern, path):

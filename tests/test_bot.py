@@ -87,7 +87,16 @@ def test_login_syncs_commands_with_descriptions_and_default_permissions(seed_ind
         assert sync.headers["Authorization"] == "Bot fake-token"
         assert fake.gw.intents is not None and fake.gw.intents & (1 << 15)  # message content
         commands = {c["name"]: c for c in sync.body}
-        assert set(commands) == {"ask", "sources", "reindex", "follow", "unfollow", "following"}
+        assert set(commands) == {
+            "ask",
+            "sources",
+            "reindex",
+            "follow",
+            "unfollow",
+            "following",
+            "timeline",
+            "compare",
+        }
         for command in commands.values():
             assert command["description"] and command["description"] != "…"
             for option in command.get("options", []):
