@@ -24,6 +24,7 @@ COGS = (
     "bot.cogs.timeline",
     "bot.cogs.compare",
     "bot.cogs.feeds",
+    "bot.cogs.feedback",
 )
 
 

@@ -50,6 +50,12 @@ class BotSettings(BaseSettings):
         default=None, description="channel id where each batch of new feed articles is announced"
     )
     progress_interval: float = Field(default=2.0, gt=0, description="seconds between status edits")
+    thread_when_busy: int = Field(
+        default=10,
+        ge=0,
+        description="messages per minute in a channel above which an answer goes into a new "
+        "thread (0: never)",
+    )
 
     @field_validator("channels", "admin_ids", "corpus", mode="before")
     @classmethod

@@ -42,6 +42,11 @@ def batch_option(key: str, out: str) -> Callable[[F], F]:
     show_default=True,
     help="Add a short answer written from the quotes, where a writer is set up (REVUE_WRITER).",
 )
+@click.option(
+    "--after",
+    metavar="PREVIOUS",
+    help="Read QUESTION as a follow-up of this previous question (e.g. \"and Gemini?\").",
+)
 @filter_options
 @batch_option("question", "one JSON answer per line")
 @click.pass_context
@@ -51,6 +56,7 @@ def ask_cmd(  # noqa: PLR0913 - one parameter per documented option
     as_json: bool,
     k: int,
     write: bool,
+    after: str | None,
     batch: Path | None,
     filters: Filters,
 ) -> None:
@@ -59,6 +65,7 @@ def ask_cmd(  # noqa: PLR0913 - one parameter per documented option
     engine = engine_of(ctx)
 
     def ask(q: str) -> Answer:
+        q = engine.standalone(after, q) if after else q
         answer = engine.ask(q, k=k, filters=filters)
         return engine.write(answer) if write else answer
 

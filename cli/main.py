@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from cli import asking, following, indexing, serving
+from cli import asking, feedback, following, indexing, serving
 from cli.common import explain
 from cli.coverage import compare_cmd, timeline_cmd
 from cli.output import fail
@@ -46,6 +46,7 @@ COMMANDS = {
     "timeline": timeline_cmd,
     "compare": compare_cmd,
     "eval": indexing.eval_cmd,
+    "feedback": feedback.feedback_cmd,
     "follow": following.follow_cmd,
     "unfollow": following.unfollow_cmd,
     "following": following.following_cmd,

@@ -140,6 +140,7 @@ class FakeDiscord:
         self.reject_intents = False
         self.ready = asyncio.Event()
         self._ids = 950_000_000_000_000_000
+        self.threads: dict[int, dict[str, Any]] = {}  # threads the bot started, by id
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
@@ -150,6 +151,7 @@ class FakeDiscord:
             ("PUT", r"/applications/(\d+)/guilds/(\d+)/commands", self._sync),
             ("POST", r"/channels/(\d+)/messages", self._create_message),
             ("PATCH", r"/channels/(\d+)/messages/(\d+)", self._create_message),
+            ("POST", r"/channels/(\d+)/messages/(\d+)/threads", self._start_thread),
             ("POST", r"/channels/(\d+)/typing", self._no_content),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback),
             ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
@@ -302,7 +304,34 @@ class FakeDiscord:
         }
 
     async def _create_message(self, rec: Recorded, m: re.Match[str]) -> web.Response:
-        return json_response(self.message(int(m.group(1)), rec.json))
+        rec.response = self.message(int(m.group(1)), rec.json)
+        return json_response(rec.response)
+
+    async def _start_thread(self, rec: Recorded, m: re.Match[str]) -> web.Response:
+        """A public thread from message ``m[2]`` (its id is the thread's), announced on the
+        gateway as Discord does."""
+        thread = {
+            "id": m.group(2),
+            "type": 11,
+            "guild_id": str(GUILD_ID),
+            "parent_id": m.group(1),
+            "owner_id": str(BOT_ID),
+            "name": rec.json.get("name", ""),
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "message_count": 0,
+            "member_count": 1,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": rec.json.get("auto_archive_duration", 1440),
+                "archive_timestamp": now(),
+                "locked": False,
+            },
+        }
+        self.threads[int(thread["id"])] = thread
+        await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+        return json_response(thread, 201)
 
     async def _no_content(self, rec: Recorded, m: re.Match[str]) -> web.Response:
         return web.Response(status=204)
@@ -446,7 +475,7 @@ class FakeDiscord:
                 for n, cid in enumerate(self.channel_ids)
             ],
             "members": [self.member(BOT_USER)],
-            "threads": [],
+            "threads": list(self.threads.values()),
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
@@ -472,9 +501,15 @@ class FakeDiscord:
 
     # -- what users do ----------------------------------------------------------------------
     async def send_message(
-        self, content: str, *, author: dict[str, Any], channel_id: int | None = None
+        self,
+        content: str,
+        *,
+        author: dict[str, Any],
+        channel_id: int | None = None,
+        reply_to: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A user posts ``content``; ``<@bot id>`` in it mentions the bot."""
+        """A user posts ``content``; ``<@bot id>`` in it mentions the bot. With ``reply_to`` (a
+        message as the bot sent it) it is a reply to that message, without the reply ping."""
         mentioned = f"<@{BOT_ID}>" in content or f"<@!{BOT_ID}>" in content
         visible = content if mentioned or (self.gw.intents or 0) & MESSAGE_CONTENT else ""
         message = self.message(channel_id or self.channel_ids[0], {"content": visible}, author)
@@ -486,6 +521,19 @@ class FakeDiscord:
                 "mention_everyone": "@everyone" in content,
             }
         )
+        if reply_to is not None:
+            message.update(
+                {
+                    "type": 19,
+                    "message_reference": {
+                        "type": 0,
+                        "message_id": reply_to["id"],
+                        "channel_id": reply_to["channel_id"],
+                        "guild_id": str(GUILD_ID),
+                    },
+                    "referenced_message": reply_to,
+                }
+            )
         await self.dispatch("MESSAGE_CREATE", message)
         return message
 

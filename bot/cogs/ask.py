@@ -1,4 +1,5 @@
-"""Questions: mentions, every message in the configured channels, and ``/ask``."""
+"""Questions: mentions, every message in the configured channels, and ``/ask``; a reply to an
+answer, or a message in a thread Revue started, is a follow-up of the answer's question."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import RevueBot
+from bot.conversation import Answers, ChannelPace, open_thread, previous_answer
 from bot.errors import OnCooldown, cooldown_message, user_message
 from bot.render import NO_PINGS, Reply, render_answer
+from bot.votes import vote_view
 from index.errors import RevueError
-from index.records import NO_FILTERS, Answer, Filters
+from index.records import NO_FILTERS, Answer, AnswerRecord, Filters
 from index.search.filters import parse_filters
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,11 @@ class Ask(commands.Cog):
     def __init__(self, bot: RevueBot) -> None:
         self.bot = bot
         self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
+        self.answers = Answers(bot.engine)
+        self.pace = ChannelPace()
+
+    async def cog_unload(self) -> None:
+        self.answers.close()
 
     async def answer(self, question: str, filters: Filters = NO_FILTERS) -> Answer:
         """The extractive answer; the engine runs off the event loop."""
@@ -83,20 +91,32 @@ class Ask(commands.Cog):
             final = answer
         await _edit(message, render_answer(final))
 
-    def question_in(self, message: discord.Message) -> str | None:
-        """The question a message asks the bot, or None when it is not addressed to it."""
+    def question_in(self, message: discord.Message, follows: bool = False) -> str | None:
+        """The question a message asks the bot, or None when it is not addressed to it (a
+        follow-up of one of its answers always is)."""
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return None
         mentioned = any(u.id == me.id for u in message.mentions)
-        if not mentioned and message.channel.id not in self.bot.settings.channels:
+        if not (mentioned or follows) and message.channel.id not in self.bot.settings.channels:
             return None
         text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         return text if text or mentioned else None  # an image alone in a channel is no question
 
+    def busy(self, message: discord.Message) -> bool:
+        """Counts the message; whether its channel is busier than REVUE_THREAD_WHEN_BUSY."""
+        limit = self.bot.settings.thread_when_busy
+        count = self.pace.count(message.channel.id)
+        return 0 < limit < count and not isinstance(message.channel, discord.Thread)
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        question = self.question_in(message)
+        busy = self.busy(message)
+        me = self.bot.user
+        if me is None or message.author.bot:
+            return
+        previous = await previous_answer(self.answers, message, me.id)
+        question = self.question_in(message, follows=previous is not None)
         if question is None:
             return
         if not question:
@@ -111,9 +131,10 @@ class Ask(commands.Cog):
         if wait:
             await message.reply(cooldown_message(wait), allowed_mentions=NO_PINGS)
             return
+        asked = self.bot.engine.standalone(previous.asked, question) if previous else question
         try:
             async with message.channel.typing():
-                result = await self.answer(question)
+                result = await self.answer(asked)
         except RevueError as exc:
             log.info("question from %s refused: %s", message.author.id, exc)
             await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
@@ -122,11 +143,43 @@ class Ask(commands.Cog):
             log.exception("answering message %s failed", message.id)
             await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
             return
+        thread = await open_thread(message, question) if busy and previous is None else None
+        record = await self.remember(question, result, previous)
         writing = self.will_write(result)
         reply = render_answer(result, writing="" if writing else None)
-        sent = await message.reply(reply.content, embeds=reply.embeds, allowed_mentions=NO_PINGS)
+        view = vote_view(record.id) if record else discord.utils.MISSING
+        if thread is not None:
+            sent = await thread.send(
+                reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS
+            )
+        else:
+            sent = await message.reply(
+                reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS
+            )
+        await self.shown(record, sent)
         if writing:
             await self.write_into(sent, result)
+
+    async def remember(
+        self, question: str, answer: Answer, previous: AnswerRecord | None = None
+    ) -> AnswerRecord | None:
+        """Keep the answer before it is sent (its id goes into the vote buttons); when that
+        fails, it is logged and the answer goes out without buttons."""
+        previous_id = previous.id if previous else None
+        try:
+            return await self.answers.run(lambda log: log.record(question, answer, previous_id))
+        except Exception:
+            log.exception("could not keep the answer to %r; it is sent without votes", question)
+            return None
+
+    async def shown(self, record: AnswerRecord | None, sent: discord.Message) -> None:
+        """Note which Discord message shows the answer, for replies to it and its thread."""
+        if record is None:
+            return
+        try:
+            await self.answers.run(lambda log: log.sent(record.id, sent.channel.id, sent.id))
+        except Exception:
+            log.exception("could not note the message of answer %s", record.id)
 
     @app_commands.command(name="ask")
     @app_commands.describe(
@@ -151,11 +204,17 @@ class Ask(commands.Cog):
             raise OnCooldown(wait)
         await interaction.response.defer(thinking=True)
         result = await self.answer(question, filters)
+        record = await self.remember(question, result)
         writing = self.will_write(result)
         reply = render_answer(result, writing="" if writing else None)
         sent = await interaction.followup.send(
-            reply.content, embeds=reply.embeds, allowed_mentions=NO_PINGS, wait=True
+            reply.content,
+            embeds=reply.embeds,
+            view=vote_view(record.id) if record else discord.utils.MISSING,
+            allowed_mentions=NO_PINGS,
+            wait=True,
         )
+        await self.shown(record, sent)
         if writing:
             await self.write_into(sent, result)
 
