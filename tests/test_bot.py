@@ -264,6 +264,9 @@ class LongEngine:
         self.writer = None  # quotes only
         self.threads: list[threading.Thread] = []
 
+    def __getattr__(self, name: str) -> Any:  # the rest (settings, feeds…) is the real one's
+        return getattr(self.inner, name)
+
     def load(self) -> None:
         pass
 
@@ -273,7 +276,7 @@ class LongEngine:
     def is_indexed(self) -> bool:
         return True
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, *args: Any, **kwargs: Any) -> Answer:
         self.threads.append(threading.current_thread())
         quote = "Une citation très longue. " * 120
         citations = tuple(
@@ -457,7 +460,11 @@ class ManyArticlesEngine:
     """An engine whose index lists forty articles (to page /sources)."""
 
     def __init__(self, engine: Any) -> None:
+        self.inner = engine
         self.embedder = engine.embedder
+
+    def __getattr__(self, name: str) -> Any:  # the rest (settings, feeds…) is the real one's
+        return getattr(self.inner, name)
 
     def load(self) -> None:
         pass
