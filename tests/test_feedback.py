@@ -96,6 +96,7 @@ def test_slash_ask_answers_carry_vote_buttons_and_a_vote_on_a_lost_answer_is_ref
             assert set(ids) == {"👍", "👎"}
             answer_id = int(VOTE_ID.fullmatch(ids["👍"])[2])  # type: ignore[index]
             await fake.click(followup.response, ids["👍"], author=BOB)
+            await fake.wait_for("POST", CALLBACK, 2)  # the /ask deferral, then this vote's
             lost = {**followup.response, "components": [{"type": 1, "components": [
                 {"type": 2, "style": 2, "custom_id": "revue:vote:down:999999",
                  "emoji": {"name": "👎"}}]}]}  # fmt: skip
