@@ -13,6 +13,7 @@ each new article's title finds it among the first three hits.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import json
 import shutil
@@ -24,8 +25,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
-
-import datetime as dt
 
 from bench.common import NEWS, NEWS_ALL, SEEDS, percentile, read_jsonl, require
 
@@ -102,7 +101,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--index", type=Path, default=RESULTS / "news3k")
     ap.add_argument("--articles", type=Path, default=NEWS)
-    ap.add_argument("--new", type=Path, default=NEWS_ALL, help="where the 20 new articles come from")
+    ap.add_argument("--new", type=Path, default=NEWS_ALL, help="the 20 new articles come from")
     ap.add_argument("--count", type=int, default=20)
     args = ap.parse_args()
     require(args.index / "revue.db", args.articles, args.new, SEEDS)

@@ -90,13 +90,15 @@ def main() -> None:
     retriever = engine.retriever()
     outlets = engine.outlets()
     big, small = outlets[0][0], outlets[min(len(outlets) - 1, 20)][0]
+    month = Filters(None, "2020-03-01", "2020-03-31")
+    in_month = engine.outlets(month)[0][0]
     filters = {
         "none": NO_FILTERS,
         f"outlet, largest ({big})": Filters(big),
         f"outlet, 21st ({small})": Filters(small),
         "one year (2019)": Filters(None, "2019-01-01", "2019-12-31"),
         "one month (2020-03)": Filters(None, "2020-03-01", "2020-03-31"),
-        "outlet + month": Filters(big, "2020-03-01", "2020-03-31"),
+        f"outlet + month ({in_month})": Filters(in_month, month.since, month.until),
     }
     rows = read_jsonl(args.articles) if args.articles.suffix == ".jsonl" else _titles(args.articles)
     questions = [r["title"] for r in rows[:: max(1, len(rows) // args.queries)]][: args.queries]

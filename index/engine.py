@@ -14,7 +14,6 @@ The command line (``cli/``) and the Discord bot (``bot/``) use this class and no
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import threading
@@ -24,26 +23,21 @@ from pathlib import Path
 
 import numpy as np
 
-from index.conversation import AnswerLog, standalone
-from index.coverage.compare import DEPTH, compare_outlets
-from index.coverage.timeline import build_timeline
 from index.errors import IndexBusy, IndexDamaged, IndexMissing, InvalidQuestion, RevueError
-from index.following import Following, PollReport
+from index.following import Following
 from index.indexing.pipeline import Progress, run_index
 from index.ingest.corpus import load_corpus
 from index.model.encoder import Encoder, PairReader
+from index.newsdesk import NewsDesk
 from index.records import (
     NO_FILTERS,
     Answer,
     Article,
     ArticleInfo,
-    Comparison,
     Filters,
     Hit,
     IndexSummary,
     SearchMode,
-    Timeline,
-    Unit,
 )
 from index.search.answer import Judges, compose
 from index.search.quotes import AnswerConfig, Baseline, Evidence, background_sentences
@@ -51,7 +45,6 @@ from index.search.reading import reorder
 from index.search.retrieval import Retriever
 from index.settings import Settings
 from index.storage.layout import db_path, vectors_path, writer_lock
-from index.storage.state import open_state
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex
 from index.text import titled
@@ -61,7 +54,7 @@ from index.writing.writer import OnProgress, Writer, open_writer
 log = logging.getLogger("revue")
 
 
-class Revue:
+class Revue(NewsDesk):
     """Answers questions about the indexed coverage. Thread-safe for readers.
 
     The embedding model is loaded on first use; the index is (re)opened whenever a newer
@@ -150,30 +143,6 @@ class Revue:
         return run_index(
             self.data_dir, corpus, self.embedder, progress, self.settings.exact_search_up_to
         )
-
-    @property
-    def feeds_dir(self) -> Path:
-        return self.settings.feeds_dir or self.data_dir / "feeds"
-
-    @property
-    def following(self) -> Following:
-        """The followed feeds (``state.db``, opened on first use)."""
-        with self._lock:
-            if self._following is None:
-                self._following = Following(open_state(self.data_dir), self.feeds_dir)
-            return self._following
-
-    def poll(self, corpus_paths: Sequence[Path], force: bool = False) -> PollReport:
-        """Poll the feeds that are due (all with ``force``), save their new entries, and index
-        them with ``corpus_paths``; answers keep coming from the current index meanwhile."""
-        every = dt.timedelta(minutes=self.settings.poll_minutes)
-        report = PollReport(self.following.poll(every, force))
-        if not report.added:
-            return report
-        try:
-            return replace(report, index=self.index(corpus_paths))
-        except RevueError as exc:  # saved all the same: the next poll or reindex indexes them
-            return replace(report, index_error=str(exc))
 
     def is_indexed(self) -> bool:
         return db_path(self.data_dir).exists()
@@ -333,14 +302,6 @@ class Revue:
                 out[article_id] = article
         return out
 
-    def outlets(self, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
-        """Every outlet in the index (of the articles ``filters`` allow), with its article
-        count, largest first."""
-        self._open()
-        assert self._store is not None
-        with self._lock:
-            return self._store.outlets(filters)
-
     def sources(self) -> list[ArticleInfo]:
         self._open()
         assert self._store is not None
@@ -351,33 +312,6 @@ class Revue:
         self._open()
         with self._lock:
             return self._articles({article_id}).get(article_id)
-
-    def timeline(
-        self, topic: str, filters: Filters = NO_FILTERS, unit: Unit | None = None
-    ) -> Timeline:
-        """How many articles (of those ``filters`` allow) match ``topic`` per outlet and per
-        ``unit``; by default the unit suits the span (see ``index.coverage.timeline``)."""
-        text = self.check_question(topic)
-        qvec = self.embedder.encode_queries([text])[0]
-        baseline, retriever = self.baseline(qvec), self._open()
-        with self._lock:
-            return build_timeline(retriever, text, qvec, baseline, filters, unit or "auto")
-
-    def compare(self, question: str, filters: Filters = NO_FILTERS) -> Comparison:
-        """Each outlet's best verbatim quote on ``question``, and the outlets silent on it."""
-        evidence = self.evidence(question, DEPTH, filters)
-        judges = Judges(self.embedder.encode_passages, self.baseline(evidence.query_vec))
-        outlets = self.outlets(filters)
-        return compare_outlets(evidence, judges, outlets, self.answer_config, filters)
-
-    # -- conversations (the bot's answers, votes, follow-ups) ------------------------------
-    def answers(self) -> AnswerLog:
-        """The answers the bot sent and the votes on them (``state.db``); the caller closes it."""
-        return AnswerLog.open(self.data_dir)
-
-    def standalone(self, previous: str, followup: str) -> str:
-        """``followup`` as a question that stands alone, given the ``previous`` question."""
-        return standalone(previous, followup)
 
     def scratch_for(self, corpus: Sequence[Path]) -> Revue:
         """An engine with its own data directory for this set of corpus paths."""

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from index.errors import FeedError
-from index.following.subscriptions import FIRST_RETRY
 from index.storage.layout import writer_lock
+from index.storage.subscriptions import FIRST_RETRY
 from tests.conftest import CORPUS
 from tests.fake_feeds import FeedServer, Item
 from tests.test_cli import invoke

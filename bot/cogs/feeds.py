@@ -16,7 +16,7 @@ from bot.client import RevueBot
 from bot.cogs.reindex import admin_only
 from bot.render import CONTENT_LIMIT, NO_PINGS, linked, trim
 from index.following import FeedStatus, PollReport
-from index.following.subscriptions import FIRST_RETRY
+from index.storage.subscriptions import FIRST_RETRY
 
 log = logging.getLogger(__name__)
 

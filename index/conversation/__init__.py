@@ -1,8 +1,8 @@
 """Conversations with the bot: the answers it sent and the votes on them (``answers``), a
 follow-up made standalone (``followup``), and a 👎 as an evaluation question (``export``)."""
 
-from index.conversation.answers import AnswerLog
 from index.conversation.export import eval_lines
 from index.conversation.followup import standalone
+from index.storage.answers import AnswerLog
 
 __all__ = ["AnswerLog", "eval_lines", "standalone"]

@@ -33,7 +33,6 @@ import numpy as np
 from index.records import NO_FILTERS, Filters, Matched, Period, Timeline, Unit
 from index.search.quotes import Baseline
 from index.stemming import stems
-from index.storage.filtering import article_where
 from index.storage.groups import marks
 from index.text import STOPWORDS, WORD, fold
 
@@ -79,7 +78,7 @@ def word_queries(topic: str) -> tuple[str, str]:
 
 def by_words(retriever: Retriever, topic: str, filters: Filters) -> set[str]:
     """The articles (of those ``filters`` allow) with a chunk holding every word of ``topic``."""
-    where, params = article_where(filters)
+    where, params = retriever.store.article_where(filters)
     found: set[int] | None = None
     for table, query in zip(("chunks_stem", "chunks_fts"), word_queries(topic), strict=True):
         if not query:

@@ -2,6 +2,6 @@
 entries saved into the corpus (as ``revue add`` does) and then indexed incrementally."""
 
 from index.following.polling import FeedPoll, Following, PollReport
-from index.following.subscriptions import FeedStatus
+from index.storage.subscriptions import FeedStatus
 
 __all__ = ["FeedPoll", "FeedStatus", "Following", "PollReport"]

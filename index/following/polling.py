@@ -1,5 +1,6 @@
-"""Polling followed feeds: one conditional GET each (ETag / Last-Modified), new entries saved
-into the feeds folder of the corpus. Indexing them is the engine's part (``Revue.poll``).
+"""Polling followed feeds: one conditional GET each (ETag / Last-Modified, ``web.get_feed``),
+new entries saved into the feeds folder of the corpus. Indexing them is the engine's part
+(``Revue.poll``).
 
 A feed that fails is retried later with back-off (``subscriptions``) and reported; the others
 are read as usual. An entry is remembered once its file is written (renamed into place), so a
@@ -14,61 +15,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-import httpx
-import sqlite_utils
-
 from index.errors import FeedError, FetchFailed, NotAFeed, RevueError
-from index.following.subscriptions import FeedStatus, Subscriptions, utc_now
 from index.ingest.feeds import Feed, FeedEntry, parse_feed
 from index.ingest.web import (
-    MAX_BYTES,
-    TIMEOUT,
-    USER_AGENT,
     Added,
+    FeedResponse,
     Fetched,
     entry_articles,
     fetch,
+    get_feed,
     save_articles,
 )
 from index.records import IndexSummary, Problem
-
-ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
-
-
-@dataclass(frozen=True)
-class FeedResponse:
-    """A feed's bytes (None for 304 Not Modified) and the validators to send next time."""
-
-    raw: bytes | None
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-def get_feed(url: str, etag: str | None = None, last_modified: str | None = None) -> FeedResponse:
-    """GET ``url`` conditionally; ``FetchFailed`` for an HTTP error or an unreachable host."""
-    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    try:
-        with (
-            httpx.Client(follow_redirects=True, timeout=TIMEOUT) as client,
-            client.stream("GET", url, headers=headers) as response,
-        ):
-            if response.status_code == 304:
-                return FeedResponse(None, etag, last_modified)
-            if response.status_code >= 400:
-                raise FetchFailed(f"{url} returned HTTP {response.status_code}")
-            raw = b""
-            for part in response.iter_bytes():
-                raw += part
-                if len(raw) > MAX_BYTES:
-                    raise FetchFailed(f"{url} is larger than {MAX_BYTES // 2**20} MB")
-            validators = response.headers.get("etag"), response.headers.get("last-modified")
-    except httpx.HTTPError as exc:
-        raise FetchFailed(f"cannot fetch {url}: {exc.__class__.__name__}: {exc}") from None
-    return FeedResponse(raw, *validators)
+from index.storage.subscriptions import FeedStatus, Subscriptions, utc_now
 
 
 @dataclass(frozen=True)
@@ -114,12 +73,12 @@ class Following:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        subscriptions: Subscriptions,
         feeds_dir: Path,
         get: Callable[..., FeedResponse] = get_feed,
         get_page: Callable[[str], Fetched] = fetch,
     ) -> None:
-        self.subscriptions = Subscriptions(db)
+        self.subscriptions = subscriptions
         self.feeds_dir = feeds_dir
         self._get, self._get_page = get, get_page
 
@@ -144,7 +103,7 @@ class Following:
         return self.subscriptions.all()
 
     def close(self) -> None:
-        self.subscriptions.db.close()
+        self.subscriptions.close()
 
     def poll(
         self, every: dt.timedelta, force: bool = False, now: dt.datetime | None = None

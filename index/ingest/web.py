@@ -22,6 +22,7 @@ from index.records import Article, Problem
 MAX_BYTES = 10 * 1024 * 1024
 TIMEOUT = 20.0
 USER_AGENT = "Revue/0.1 (news question answering; +https://github.com/revue-bot)"
+FEED_TYPES = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
 _TEXT_TYPES = ("text/html", "application/xhtml", "xml", "rss", "atom", "text/plain")
 
 
@@ -74,6 +75,40 @@ def fetch(target: str) -> Fetched:
     except OSError as exc:
         raise FetchFailed(f"cannot read {target}: {exc.strerror}") from None
     return Fetched(raw, str(path), "", False)
+
+
+@dataclass(frozen=True)
+class FeedResponse:
+    """A feed's bytes (None for 304 Not Modified) and the validators to send next time."""
+
+    raw: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def get_feed(url: str, etag: str | None = None, last_modified: str | None = None) -> FeedResponse:
+    """GET the feed at ``url``, conditionally when validators are given; ``FetchFailed`` for
+    an HTTP error, an unreachable host or a document over ``MAX_BYTES``."""
+    headers = {"User-Agent": USER_AGENT, "Accept": FEED_TYPES}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers), timeout=TIMEOUT
+        ) as r:
+            raw = r.read(MAX_BYTES + 1)
+            validators = r.headers.get("ETag"), r.headers.get("Last-Modified")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 304:
+            return FeedResponse(None, etag, last_modified)
+        raise FetchFailed(f"{url} returned HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise FetchFailed(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from None
+    if len(raw) > MAX_BYTES:
+        raise FetchFailed(f"{url} is larger than {MAX_BYTES // 2**20} MB")
+    return FeedResponse(raw, *validators)
 
 
 def _is_binary(doc: Fetched) -> bool:

@@ -44,6 +44,17 @@ class Fused:
         return sorted(scores, key=lambda c: scores[c], reverse=True)
 
 
+@dataclass(frozen=True)
+class Allowed:
+    """The chunk ids a filter allows (None: every chunk), as FAISS and SQLite take them."""
+
+    ids: np.ndarray | None
+
+    @cached_property
+    def set(self) -> frozenset[int] | None:
+        return None if self.ids is None else frozenset(self.ids.tolist())
+
+
 class Retriever:
     """Finds the chunks that best match a question."""
 
@@ -56,25 +67,30 @@ class Retriever:
     ) -> list[tuple[int, float]]:
         """The nearest chunks; with ``filters``, among the chunks they allow (selected inside
         FAISS, so that k come back however few articles pass)."""
-        allowed = self.store.chunk_ids(filters) if filters else None
-        return self.vectors.search(query_vec, k, allowed)
+        return self.vectors.search(query_vec, k, self.allowed(filters).ids)
 
     def keyword(
-        self, question: str, k: int = CANDIDATES, filters: Filters = NO_FILTERS
+        self, question: str, k: int = CANDIDATES, allowed: Allowed | None = None
     ) -> list[tuple[int, float]]:
         """BM25 over the stems of the question, in French and English."""
-        return self.store.stem_search(query_stems(question), k, filters)
+        return self.store.stem_search(query_stems(question), k, allowed.set if allowed else None)
 
-    def quoted(self, question: str, k: int = 20, filters: Filters = NO_FILTERS) -> dict[int, float]:
+    def quoted(
+        self, question: str, k: int = 20, allowed: Allowed | None = None
+    ) -> dict[int, float]:
         """Chunks that hold the question's words in order for at least ``QUOTE_COVERAGE`` of its
         six-word runs (a pasted quote, with or without quotation marks), with that share."""
         runs = phrases(question)
         out: dict[int, float] = {}
-        for cid, text in self.store.phrase_search(runs, k, filters):
+        for cid, text in self.store.phrase_search(runs, k, allowed.set if allowed else None):
             coverage = runs_held(runs, text)
             if coverage >= QUOTE_COVERAGE:
                 out[cid] = coverage
         return out
+
+    def allowed(self, filters: Filters) -> Allowed:
+        """The chunks ``filters`` allow (everything, for no filter)."""
+        return Allowed(self.store.chunk_ids(filters)) if filters else Allowed(None)
 
     def search(
         self,
@@ -90,12 +106,13 @@ class Retriever:
         ``candidates`` chunks are drawn from each of the dense and keyword lists before fusion,
         all from the articles ``filters`` allow.
         """
-        dense = self.dense(query_vec, candidates, filters) if mode != "keyword" else []
-        keyword = self.keyword(question, candidates, filters) if mode != "dense" else []
+        allowed = self.allowed(filters)  # one selection for the three searches
+        dense = self.vectors.search(query_vec, candidates, allowed.ids) if mode != "keyword" else []
+        keyword = self.keyword(question, candidates, allowed) if mode != "dense" else []
         fused = Fused(
             dense_rank={cid: r for r, (cid, _) in enumerate(dense, 1)},
             keyword_rank={cid: r for r, (cid, _) in enumerate(keyword, 1)},
-            quoted=self.quoted(question, filters=filters) if mode != "dense" else {},
+            quoted=self.quoted(question, allowed=allowed) if mode != "dense" else {},
         )
         return self._distinct(fused, query_vec, k)
 

@@ -3,6 +3,7 @@ index holds (for autocomplete and ``revue compare``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,24 +14,8 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-def article_where(filters: Filters, alias: str = "a") -> tuple[str, list[str]]:
-    """An SQL condition on the articles table (as ``alias``) and its parameters; "1" for none.
-
-    Dates compare on their first ten characters, so "2025-06-30T18:00" is in June; an undated
-    article is outside any date range. An outlet matches any part of the source's name.
-    """
-    conditions, params = [], []
-    if filters.outlet:
-        escaped = filters.outlet.lower().replace("\\", "\\\\").replace("%", "\\%")
-        conditions.append(f"lower({alias}.source) like ? escape '\\'")
-        params.append("%" + escaped.replace("_", "\\_") + "%")
-    if filters.since:
-        conditions.append(f"substr({alias}.date, 1, 10) >= ?")
-        params.append(filters.since)
-    if filters.until:
-        conditions.append(f"substr({alias}.date, 1, 10) <= ?")
-        params.append(filters.until)
-    return (" and ".join(conditions) or "1"), params
+def _next_day(day: str) -> str:
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
 
 
 class Filtering:
@@ -38,11 +23,41 @@ class Filtering:
 
     db: sqlite_utils.Database
 
+    def article_where(self, filters: Filters, alias: str = "a") -> tuple[str, list[str]]:
+        """An SQL condition on the articles table (as ``alias``) and its parameters; "1" for
+        none. Both parts can use an index (migration 004):
+
+        - dates compare as text, so "2025-06-30T18:00" is on June 30, and an undated article
+          is outside any date range;
+        - an outlet matches any part of a source's name, case ignored: the matching names are
+          found among the distinct sources first, then selected by equality.
+        """
+        conditions, params = [], []
+        if filters.outlet:
+            names = self.outlet_names(filters.outlet)
+            conditions.append(f"{alias}.source in ({','.join('?' * len(names))})")
+            params += names
+        if filters.since:
+            conditions.append(f"{alias}.date >= ?")
+            params.append(filters.since)
+        if filters.until:
+            conditions.append(f"{alias}.date < ?")
+            params.append(_next_day(filters.until))
+        return (" and ".join(conditions) or "1"), params
+
+    def outlet_names(self, part: str) -> list[str]:
+        """Every source whose name holds ``part``, case ignored."""
+        wanted = part.casefold()
+        rows = self.db.execute("select distinct source from articles where source is not null")
+        return [r[0] for r in rows if wanted in r[0].casefold()]
+
     def chunk_ids(self, filters: Filters) -> np.ndarray:
         """The ids of every chunk of the articles ``filters`` allow (the FAISS selection)."""
-        where, params = article_where(filters)
+        where, params = self.article_where(filters)
+        # Articles first, then their chunks by the article_id index: the other way round
+        # reads every chunk row, vectors and all (0.26 s against 0.06 s at 36,000 articles).
         rows = self.db.execute(
-            f"select c.id from chunks c join articles a on a.id = c.article_id where {where}",
+            f"select c.id from articles a cross join chunks c on c.article_id = a.id where {where}",
             params,
         )
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
@@ -50,7 +65,7 @@ class Filtering:
     def outlets(self, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
         """Every outlet (source) of the articles ``filters`` allow, with its article count,
         largest first; articles without a source are left out."""
-        where, params = article_where(filters)
+        where, params = self.article_where(filters)
         rows = self.db.execute(
             f"select a.source, count(*) as n from articles a where a.source is not null "
             f"and a.source != '' and {where} group by a.source order by n desc, a.source",

@@ -108,6 +108,15 @@ def _stemmed_keywords(db: sqlite_utils.Database) -> None:
     db.table("staged_chunks").add_column("stems", str)
 
 
+@MIGRATIONS(name="004_filter_indexes")
+def _filter_indexes(db: sqlite_utils.Database) -> None:
+    # Filters select articles by date range and outlet: without these, each filtered question
+    # read every article row (texts included), ~70 ms at 36,000 articles (bench/filters.py).
+    articles = db.table("articles")
+    articles.create_index(["date"], if_not_exists=True)
+    articles.create_index(["source"], if_not_exists=True)
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Bring the schema up to date (a writer only)."""
     with db.atomic():

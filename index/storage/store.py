@@ -8,7 +8,7 @@ FAISS index can always be rebuilt without re-embedding), ``chunks_fts`` (FTS5, B
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,22 +16,11 @@ import numpy as np
 import sqlite_utils
 
 from index.errors import IndexDamaged
-from index.records import ARTICLE_META, NO_FILTERS, Article, Chunk, Filters, publication_key
+from index.records import ARTICLE_META, Article, Chunk, publication_key
 from index.storage import migrations
-from index.storage.filtering import Filtering, article_where
+from index.storage.filtering import Filtering
 from index.storage.groups import WireGroups, marks
 from index.storage.staging import Staging
-
-
-def _restricted(table: str, filters: Filters) -> tuple[str, list[str]]:
-    """The joins and condition that restrict an FTS query on ``table`` to ``filters``'
-    articles, up to its ``match``; nothing is joined when no filter is set. (FTS5 matches on
-    the table's own name, so it cannot take an alias.)"""
-    if not filters:
-        return "where ", []
-    where, params = article_where(filters)
-    joins = f"join chunks c on c.id = {table}.rowid join articles a on a.id = c.article_id"
-    return f"{joins} where {where} and ", params
 
 
 @dataclass(frozen=True)
@@ -161,38 +150,51 @@ class Store(Staging, WireGroups, Filtering):
         return {r["id"]: StoredChunk(**r) for r in rows}
 
     def stem_search(
-        self, stems: Sequence[str], k: int, filters: Filters = NO_FILTERS
+        self, stems: Sequence[str], k: int, allowed: Set[int] | None = None
     ) -> list[tuple[int, float]]:
-        """Chunks matching any of ``stems``, best BM25 first, as (chunk id, bm25 score)."""
-        restrict, params = _restricted("chunks_stem", filters)
+        """Chunks matching any of ``stems`` (and in ``allowed``, when given), best BM25
+        first, as (chunk id, bm25 score)."""
         sql = (
-            f"select chunks_stem.rowid, bm25(chunks_stem) as score from chunks_stem {restrict}"
-            "chunks_stem match ? order by score limit ?"
+            "select rowid, bm25(chunks_stem) as score from chunks_stem "
+            "where chunks_stem match ? order by score"
         )
-        return [(int(r[0]), -float(r[1])) for r in self._match_any(sql, stems, k, params)]
+        rows = self._match_any(sql, stems, k, allowed)
+        return [(int(r[0]), -float(r[1])) for r in rows]
 
     def phrase_search(
-        self, runs: Sequence[str], k: int, filters: Filters = NO_FILTERS
+        self, runs: Sequence[str], k: int, allowed: Set[int] | None = None
     ) -> list[tuple[int, str]]:
-        """Chunks holding any of ``runs`` (words in that order), best BM25 first, as
-        (chunk id, text)."""
-        restrict, params = _restricted("chunks_fts", filters)
+        """Chunks holding any of ``runs`` (words in that order, and in ``allowed``, when
+        given), best BM25 first, as (chunk id, text)."""
         sql = (
             "select chunks_fts.rowid, (select text from chunks where id = chunks_fts.rowid) "
-            f"from chunks_fts {restrict}chunks_fts match ? order by bm25(chunks_fts) limit ?"
+            "from chunks_fts where chunks_fts match ? order by bm25(chunks_fts)"
         )
-        return [(int(r[0]), str(r[1])) for r in self._match_any(sql, runs, k, params)]
+        return [(int(r[0]), str(r[1])) for r in self._match_any(sql, runs, k, allowed)]
 
     def _match_any(
-        self, sql: str, terms: Sequence[str], k: int, params: Sequence[str] = ()
+        self, sql: str, terms: Sequence[str], k: int, allowed: Set[int] | None
     ) -> list[sqlite3.Row]:
-        """Rows of an FTS5 ``sql`` (parameters: the filter's, match, limit) matching any of
-        ``terms``, each quoted as a phrase; none for no terms or a query FTS5 refuses."""
+        """The first ``k`` rows of an FTS5 ``sql`` (its parameter: the match) matching any of
+        ``terms``, each quoted as a phrase, and whose first column is in ``allowed`` (when
+        given); none for no terms or a query FTS5 refuses.
+
+        A filter reads the ranked matches until ``k`` pass, rather than joining each match to
+        its article in SQL: at 36,000 articles the join cost 2-3x the unfiltered search, and
+        BM25 ranks every match either way."""
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         try:
-            return list(self.db.execute(sql, [*params, match, k]).fetchall())
+            if allowed is None:
+                return list(self.db.execute(sql + " limit ?", [match, k]).fetchall())
+            rows = []
+            for row in self.db.execute(sql, [match]):
+                if row[0] in allowed:
+                    rows.append(row)
+                    if len(rows) == k:
+                        break
+            return rows
         except sqlite3.OperationalError:
             return []
 

@@ -73,6 +73,9 @@ class Subscriptions:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
+    def close(self) -> None:
+        self.db.close()
+
     def add(self, url: str, title: str | None, now: dt.datetime) -> FeedStatus:
         if self.get(url) is not None:
             raise FeedError(f"{url} is already followed")

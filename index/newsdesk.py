@@ -1,0 +1,124 @@
+"""The news tools behind the front door (``Revue`` inherits them): followed feeds, outlets,
+timelines, outlet comparisons, and the bot's conversations (answers, votes, follow-ups).
+
+Each method is a few lines over its flow package (``following``, ``coverage``,
+``conversation``), so that ``engine.py`` keeps to asking and indexing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from index.conversation import AnswerLog, standalone
+from index.coverage.compare import DEPTH, compare_outlets
+from index.coverage.timeline import build_timeline
+from index.errors import RevueError
+from index.following import Following, PollReport
+from index.records import NO_FILTERS, Comparison, Filters, Timeline, Unit
+from index.search.answer import Judges
+from index.storage.state import open_state
+from index.storage.subscriptions import Subscriptions
+
+if TYPE_CHECKING:
+    import threading
+
+    import numpy as np
+
+    from index.indexing.pipeline import Progress
+    from index.model.encoder import Encoder
+    from index.records import IndexSummary
+    from index.search.quotes import AnswerConfig, Baseline, Evidence
+    from index.search.retrieval import Retriever
+    from index.settings import Settings
+    from index.storage.store import Store
+
+
+class NewsDesk:
+    """The news tools of ``Revue`` (a part of it: what it uses of the engine is declared here)."""
+
+    settings: Settings
+    answer_config: AnswerConfig
+    _lock: threading.RLock
+    _store: Store | None
+    _following: Following | None
+
+    if TYPE_CHECKING:
+
+        @property
+        def data_dir(self) -> Path: ...
+        @property
+        def embedder(self) -> Encoder: ...
+        def index(
+            self, corpus_paths: Sequence[Path], progress: Progress | None = None
+        ) -> IndexSummary: ...
+        def check_question(self, question: str) -> str: ...
+        def baseline(self, query_vec: np.ndarray) -> Baseline: ...
+        def _open(self) -> Retriever: ...
+        def evidence(
+            self, question: str, k: int = 10, filters: Filters = NO_FILTERS
+        ) -> Evidence: ...
+
+    @property
+    def feeds_dir(self) -> Path:
+        return self.settings.feeds_dir or self.data_dir / "feeds"
+
+    @property
+    def following(self) -> Following:
+        """The followed feeds (``state.db``, opened on first use)."""
+        with self._lock:
+            if self._following is None:
+                state = Subscriptions(open_state(self.data_dir))
+                self._following = Following(state, self.feeds_dir)
+            following: Following = self._following
+            return following
+
+    def poll(self, corpus_paths: Sequence[Path], force: bool = False) -> PollReport:
+        """Poll the feeds that are due (all with ``force``), save their new entries, and index
+        them with ``corpus_paths``; answers keep coming from the current index meanwhile."""
+        every = dt.timedelta(minutes=self.settings.poll_minutes)
+        report = PollReport(self.following.poll(every, force))
+        if not report.added:
+            return report
+        try:
+            return replace(report, index=self.index(corpus_paths))
+        except RevueError as exc:  # saved all the same: the next poll or reindex indexes them
+            return replace(report, index_error=str(exc))
+
+    def outlets(self, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
+        """Every outlet in the index (of the articles ``filters`` allow), with its article
+        count, largest first."""
+        self._open()
+        assert self._store is not None
+        with self._lock:
+            return self._store.outlets(filters)
+
+    def timeline(
+        self, topic: str, filters: Filters = NO_FILTERS, unit: Unit | None = None
+    ) -> Timeline:
+        """How many articles (of those ``filters`` allow) match ``topic`` per outlet and per
+        ``unit``; by default the unit suits the span (see ``index.coverage.timeline``)."""
+        text = self.check_question(topic)
+        qvec = self.embedder.encode_queries([text])[0]
+        baseline, retriever = self.baseline(qvec), self._open()
+        with self._lock:
+            return build_timeline(retriever, text, qvec, baseline, filters, unit or "auto")
+
+    def compare(self, question: str, filters: Filters = NO_FILTERS) -> Comparison:
+        """Each outlet's best verbatim quote on ``question``, and the outlets silent on it."""
+        evidence = self.evidence(question, DEPTH, filters)
+        judges = Judges(self.embedder.encode_passages, self.baseline(evidence.query_vec))
+        outlets = self.outlets(filters)
+        return compare_outlets(evidence, judges, outlets, self.answer_config, filters)
+
+    # -- conversations (the bot's answers, votes, follow-ups) ------------------------------
+    def answers(self) -> AnswerLog:
+        """The answers the bot sent and the votes on them (``state.db``); the caller closes it."""
+        return AnswerLog.open(self.data_dir)
+
+    def standalone(self, previous: str, followup: str) -> str:
+        """``followup`` as a question that stands alone, given the ``previous`` question."""
+        return standalone(previous, followup)
