@@ -104,27 +104,34 @@ def main() -> None:
     questions = [r["title"] for r in rows[:: max(1, len(rows) // args.queries)]][: args.queries]
     results: dict[str, dict[str, float]] = {}
     for name, f in filters.items():
-        times, counts = [], []
+        cold, warm, counts = [], [], []
         for q in questions:
             qvec = engine.embedder.encode_queries([q])[0]
-            ms, n = timed(functools.partial(retriever.search, q, qvec, args.k, filters=f))
-            times.append(ms)
+            search = functools.partial(retriever.search, q, qvec, args.k, filters=f)
+            retriever._allowed.clear()  # the first question with this filter
+            cold.append(timed(search, repeat=1)[0])
+            ms, n = timed(search)  # then asked again: its chunk selection is kept
+            warm.append(ms)
             counts.append(n)
         allowed = len(retriever.store.chunk_ids(f)) if f else retriever.vectors.size
         results[name] = {
             "allowed_chunks": allowed,
-            "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(percentile(times, 95), 1),
+            "cold_p50_ms": round(statistics.median(cold), 1),
+            "p50_ms": round(statistics.median(warm), 1),
+            "p95_ms": round(percentile(warm, 95), 1),
             "k_returned_min": min(counts),
         }
-    base = results["none"]["p50_ms"]
+    base, cold_base = results["none"]["p50_ms"], results["none"]["cold_p50_ms"]
     print(f"index: {retriever.vectors.size} chunks, {retriever.vectors.kind}; k={args.k}")
-    print(f"{'filter':38} {'allowed':>8} {'p50 ms':>7} {'p95 ms':>7} {'x none':>6} {'min k':>5}")
+    print(
+        f"{'filter':38} {'allowed':>8} {'first':>7} {'x none':>6} {'again':>7} {'p95':>7} "
+        f"{'x none':>6} {'min k':>5}"
+    )
     for name, r in results.items():
-        ratio = r["p50_ms"] / base
         print(
-            f"{name[:38]:38} {r['allowed_chunks']:>8} {r['p50_ms']:>7} {r['p95_ms']:>7} "
-            f"{ratio:>6.2f} {r['k_returned_min']:>5}"
+            f"{name[:38]:38} {r['allowed_chunks']:>8} {r['cold_p50_ms']:>7} "
+            f"{r['cold_p50_ms'] / cold_base:>6.2f} {r['p50_ms']:>7} {r['p95_ms']:>7} "
+            f"{r['p50_ms'] / base:>6.2f} {r['k_returned_min']:>5}"
         )
     out = RESULTS / "filters.json"
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False))

@@ -180,3 +180,15 @@ def test_slash_ask_filters_and_offers_outlets_as_you_type(engine):
         assert refusal.json["type"] == 4 and "'last week' is not a date" in refused
 
     run(scenario())
+
+
+def test_a_filter_asked_again_after_a_reindex_sees_the_new_articles(corpus, make_engine, tmp_path):
+    engine = make_engine()
+    engine.index([corpus])
+    filters = Filters("gazette")
+    before = {h.article_id for h in engine.search("dockers Marseille", k=10, filters=filters)}
+    extra = tmp_path / "extra"
+    write(extra / "g99.md", article(99, "La Gazette (AFP)", "2025-05-20", 3))
+    engine.index([corpus, extra])
+    after = {h.article_id for h in engine.search("dockers Marseille", k=10, filters=filters)}
+    assert "a99" not in before and after == before | {"a99"}

