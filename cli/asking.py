@@ -45,7 +45,7 @@ def batch_option(key: str, out: str) -> Callable[[F], F]:
 @click.option(
     "--after",
     metavar="PREVIOUS",
-    help="Read QUESTION as a follow-up of this previous question (e.g. \"and Gemini?\").",
+    help='Read QUESTION as a follow-up of this previous question (e.g. "and Gemini?").',
 )
 @filter_options
 @batch_option("question", "one JSON answer per line")

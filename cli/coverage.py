@@ -107,7 +107,8 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
 def render_comparison(c: Comparison) -> str:
     if not c.quotes:
         return f"No outlet's articles answer “{c.question}”."
-    lines = [f"“{c.question}”: {len(c.quotes)} outlets quoted"]
+    n = len(c.quotes)
+    lines = [f"“{c.question}”: {n} outlet{'' if n == 1 else 's'} quoted"]
     if c.filters:
         lines.append(f"(only articles {c.filters.describe()})")
     for q in c.quotes:

@@ -31,7 +31,8 @@ def comparison_reply(c: Comparison) -> tuple[str, list[discord.Embed]]:
     if not c.quotes:
         return f"No outlet's articles answer “{question}”.", []
     scope = f" (only articles {c.filters.describe()})" if c.filters else ""
-    lead = f"“{question}”: {len(c.quotes)} outlets quoted{scope}."
+    n = len(c.quotes)
+    lead = f"“{question}”: {n} outlet{'' if n == 1 else 's'} quoted{scope}."
     # One field per outlet (its name and date, the title linked, the quote), within 6,000.
     return "\n".join(x for x in (lead, silent_line(c)) if x), citation_embeds(c.quotes)
 
