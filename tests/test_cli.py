@@ -77,8 +77,17 @@ def test_index_then_ask_end_to_end(tmp_path):
     asked = run("ask", "Why did OpenAI pause advertising?", "--json", data_dir=data)
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
-    assert set(answer) == {"id", "question", "answer", "abstained", "citations", "written"}
+    assert set(answer) == {
+        "id",
+        "question",
+        "answer",
+        "abstained",
+        "citations",
+        "written",
+        "filters",
+    }
     assert answer["written"] is None  # no writer is set up in the tests' environment
+    assert answer["filters"] == {"outlet": None, "since": None, "until": None}
     assert answer["citations"], answer
     for c in answer["citations"]:
         assert set(c) == {

@@ -169,3 +169,15 @@ def test_the_command_line_follows_polls_lists_and_unfollows(server, engine):
     assert "no feeds followed" in invoke(engine, "following").output
     gone = invoke(engine, "unfollow", url)
     assert gone.exit_code == 1 and "is not followed" in gone.output
+
+
+def test_an_entry_whose_record_was_lost_is_not_saved_twice(server, engine):
+    server.feeds["/rss"] = ("Le Midi", items_at(server, item(7, "Banyuls")))
+    engine.following.follow(server.url("/rss"))
+    engine.poll([CORPUS])
+    # The process died after writing the file, before recording the entry and the ETag.
+    engine.following.subscriptions.db.execute("delete from feed_entries")
+    engine.following.subscriptions.db.execute("update feeds set etag = null")
+    report = engine.poll([CORPUS], force=True)
+    assert report.added == () and "already in the corpus" in report.feeds[0].problems[0].reason
+    assert len(list(engine.feeds_dir.iterdir())) == 1

@@ -192,3 +192,25 @@ def test_a_filter_asked_again_after_a_reindex_sees_the_new_articles(corpus, make
     engine.index([corpus, extra])
     after = {h.article_id for h in engine.search("dockers Marseille", k=10, filters=filters)}
     assert "a99" not in before and after == before | {"a99"}
+
+
+@pytest.mark.parametrize("exact_up_to", [100_000, 0])
+def test_over_fetching_a_broad_filter_finds_what_selecting_its_ids_finds(
+    corpus, make_engine, monkeypatch, exact_up_to
+):
+    from index.search import retrieval
+
+    engine = make_engine(exact_search_up_to=exact_up_to)
+    engine.index([corpus])
+    cases = [Filters("provençal"), Filters("gazette"), Filters(None, "2025-05-02", "2025-05-09")]
+    found = {}
+    for share_from in (0.0, 1.1):  # every filter over-fetched, then every one selected
+        monkeypatch.setattr(retrieval, "OVERFETCH_FROM", share_from)
+        engine.retriever()._allowed.clear()
+        found[share_from] = [
+            [h.article_id for h in engine.search("grève dockers", k=4, mode=mode, filters=f)]
+            for f in cases
+            for mode in ("dense", "keyword", "hybrid")
+        ]
+    assert found[0.0] == found[1.1]
+    assert all(len(ids) == 4 for ids in found[0.0])

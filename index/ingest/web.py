@@ -3,6 +3,7 @@ directory as front-matter Markdown. The library raises; the CLI words the errors
 
 from __future__ import annotations
 
+import glob
 import re
 import unicodedata
 import urllib.error
@@ -212,7 +213,7 @@ def save_articles(
     known = _known_urls(corpus_dir) if known is None else known
     added, problems = [], []
     for article in articles:
-        where = known.get(article.url or "")
+        where = known.get(article.url or "") or _saved_as(corpus_dir, article)
         if where is not None:
             problems.append(Problem(article.url or origin, f"already in the corpus as {where}"))
             continue
@@ -231,10 +232,29 @@ def _known_urls(corpus_dir: Path) -> dict[str, str]:
     return {a.url: a.origin for a in loaded.articles if a.url}
 
 
-def _free_path(corpus_dir: Path, article: Article) -> Path:
+def _base_name(article: Article) -> str:
     base = slug(article.title or urlsplit(article.url or "").path or article.text[:60])
-    if article.date:
-        base = f"{article.date[:10]}-{base}"
+    return f"{article.date[:10]}-{base}" if article.date else base
+
+
+def _saved_as(corpus_dir: Path, article: Article) -> str | None:
+    """The file this article (same URL) was already saved as under its own name, if any: a
+    save whose record was lost (the process died between the file and the record) is not
+    written twice."""
+    if not article.url:
+        return None
+    base = _base_name(article)
+    for path in sorted(corpus_dir.glob(f"{glob.escape(base)}*.md")):
+        if path.stem != base and not re.fullmatch(re.escape(base) + r"-\d+", path.stem):
+            continue
+        loaded = load_corpus([path])
+        if any(a.url == article.url for a in loaded.articles):
+            return str(path)
+    return None
+
+
+def _free_path(corpus_dir: Path, article: Article) -> Path:
+    base = _base_name(article)
     path = corpus_dir / f"{base}.md"
     n = 2
     while path.exists():

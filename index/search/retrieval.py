@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from index.records import NO_FILTERS, Filters, Hit, SearchMode
+from index.search.selection import OVERFETCH_FROM, Allowed, nearest
 from index.stemming import query_stems
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex
@@ -45,17 +47,6 @@ class Fused:
         return sorted(scores, key=lambda c: scores[c], reverse=True)
 
 
-@dataclass(frozen=True)
-class Allowed:
-    """The chunk ids a filter allows (None: every chunk), as FAISS and SQLite take them."""
-
-    ids: np.ndarray | None
-
-    @cached_property
-    def set(self) -> frozenset[int] | None:
-        return None if self.ids is None else frozenset(self.ids.tolist())
-
-
 class Retriever:
     """Finds the chunks that best match a question."""
 
@@ -68,14 +59,19 @@ class Retriever:
         self, query_vec: np.ndarray, k: int = CANDIDATES, filters: Filters = NO_FILTERS
     ) -> list[tuple[int, float]]:
         """The nearest chunks; with ``filters``, among the chunks they allow (selected inside
-        FAISS, so that k come back however few articles pass)."""
-        return self.vectors.search(query_vec, k, self.allowed(filters).ids)
+        FAISS, or over-fetched and checked, so that k come back however few articles pass)."""
+        return self._nearest(query_vec, k, filters, self.allowed(filters))
+
+    def _nearest(
+        self, query_vec: np.ndarray, k: int, filters: Filters, allowed: Allowed
+    ) -> list[tuple[int, float]]:
+        return nearest(self.vectors, query_vec, k, allowed, lambda: self.store.chunk_ids(filters))
 
     def keyword(
         self, question: str, k: int = CANDIDATES, allowed: Allowed | None = None
     ) -> list[tuple[int, float]]:
         """BM25 over the stems of the question, in French and English."""
-        return self.store.stem_search(query_stems(question), k, allowed.set if allowed else None)
+        return self.store.stem_search(query_stems(question), k, allowed.keep() if allowed else None)
 
     def quoted(
         self, question: str, k: int = 20, allowed: Allowed | None = None
@@ -84,23 +80,28 @@ class Retriever:
         six-word runs (a pasted quote, with or without quotation marks), with that share."""
         runs = phrases(question)
         out: dict[int, float] = {}
-        for cid, text in self.store.phrase_search(runs, k, allowed.set if allowed else None):
+        for cid, text in self.store.phrase_search(runs, k, allowed.keep() if allowed else None):
             coverage = runs_held(runs, text)
             if coverage >= QUOTE_COVERAGE:
                 out[cid] = coverage
         return out
 
     def allowed(self, filters: Filters) -> Allowed:
-        """The chunks ``filters`` allow (everything, for no filter). The last few selections
-        are kept: reading 62,819 ids from SQLite took 90-110 ms at 36,000 articles, more than
-        the unfiltered search, and people ask one outlet or period several times. A retriever
-        serves one index generation, so what it keeps is never stale."""
+        """The chunks ``filters`` allow (everything, for no filter): their ids when they are
+        few, a check of the ids a search finds when they are many (``selection``). The last
+        few are kept, as people ask one outlet or period several times; a retriever serves
+        one index generation, so what it keeps is never stale."""
         if not filters:
-            return Allowed(None)
+            return Allowed()
         if filters not in self._allowed:
             if len(self._allowed) >= ALLOWED_KEPT:
                 self._allowed.pop(next(iter(self._allowed)))
-            self._allowed[filters] = Allowed(self.store.chunk_ids(filters))
+            share = self.store.article_share(filters)
+            if share >= OVERFETCH_FROM:
+                check = functools.partial(self.store.allowed_among, filters=filters)
+                self._allowed[filters] = Allowed(check=check, share=share)
+            else:
+                self._allowed[filters] = Allowed(self.store.chunk_ids(filters))
         return self._allowed[filters]
 
     def search(
@@ -118,7 +119,7 @@ class Retriever:
         all from the articles ``filters`` allow.
         """
         allowed = self.allowed(filters)  # one selection for the three searches
-        dense = self.vectors.search(query_vec, candidates, allowed.ids) if mode != "keyword" else []
+        dense = self._nearest(query_vec, candidates, filters, allowed) if mode != "keyword" else []
         keyword = self.keyword(question, candidates, allowed) if mode != "dense" else []
         fused = Fused(
             dense_rank={cid: r for r, (cid, _) in enumerate(dense, 1)},

@@ -4,6 +4,7 @@ index holds (for autocomplete and ``revue compare``)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -65,6 +66,26 @@ class Filtering:
         if not row or not row[0]:
             return np.zeros(0, dtype=np.int64)
         return np.fromstring(row[0], dtype=np.int64, sep=",")
+
+    def allowed_among(self, chunk_ids: Sequence[int], filters: Filters) -> set[int]:
+        """Those of ``chunk_ids`` whose articles ``filters`` allow."""
+        if not chunk_ids:
+            return set()
+        where, params = self.article_where(filters)
+        rows = self.db.execute(
+            "select c.id from chunks c join articles a on a.id = c.article_id "
+            f"where c.id in ({','.join('?' * len(chunk_ids))}) and {where}",
+            [*chunk_ids, *params],
+        )
+        return {r[0] for r in rows}
+
+    def article_share(self, filters: Filters) -> float:
+        """The share of the articles ``filters`` allow (counted on the indexes of migration
+        004: a few milliseconds at 36,000 articles)."""
+        where, params = self.article_where(filters)
+        allowed = self.db.execute(f"select count(*) from articles a where {where}", params)
+        total = self.db.execute("select count(*) from articles").fetchone()[0]
+        return allowed.fetchone()[0] / total if total else 0.0
 
     def outlets(self, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
         """Every outlet (source) of the articles ``filters`` allow, with its article count,

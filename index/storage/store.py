@@ -8,7 +8,7 @@ FAISS index can always be rebuilt without re-embedding), ``chunks_fts`` (FTS5, B
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from index.storage import migrations
 from index.storage.filtering import Filtering
 from index.storage.groups import WireGroups, marks
 from index.storage.staging import Staging
+
+Keep = Callable[[Sequence[int]], Collection[int]]  # chunk ids -> those a filter allows
 
 
 @dataclass(frozen=True)
@@ -150,51 +152,49 @@ class Store(Staging, WireGroups, Filtering):
         return {r["id"]: StoredChunk(**r) for r in rows}
 
     def stem_search(
-        self, stems: Sequence[str], k: int, allowed: Set[int] | None = None
+        self, stems: Sequence[str], k: int, keep: Keep | None = None
     ) -> list[tuple[int, float]]:
-        """Chunks matching any of ``stems`` (and in ``allowed``, when given), best BM25
+        """Chunks matching any of ``stems`` (and that ``keep`` keeps, when given), best BM25
         first, as (chunk id, bm25 score)."""
         sql = (
             "select rowid, bm25(chunks_stem) as score from chunks_stem "
             "where chunks_stem match ? order by score"
         )
-        rows = self._match_any(sql, stems, k, allowed)
+        rows = self._match_any(sql, stems, k, keep)
         return [(int(r[0]), -float(r[1])) for r in rows]
 
     def phrase_search(
-        self, runs: Sequence[str], k: int, allowed: Set[int] | None = None
+        self, runs: Sequence[str], k: int, keep: Keep | None = None
     ) -> list[tuple[int, str]]:
-        """Chunks holding any of ``runs`` (words in that order, and in ``allowed``, when
+        """Chunks holding any of ``runs`` (words in that order, and that ``keep`` keeps, when
         given), best BM25 first, as (chunk id, text)."""
         sql = (
             "select chunks_fts.rowid, (select text from chunks where id = chunks_fts.rowid) "
             "from chunks_fts where chunks_fts match ? order by bm25(chunks_fts)"
         )
-        return [(int(r[0]), str(r[1])) for r in self._match_any(sql, runs, k, allowed)]
+        return [(int(r[0]), str(r[1])) for r in self._match_any(sql, runs, k, keep)]
 
     def _match_any(
-        self, sql: str, terms: Sequence[str], k: int, allowed: Set[int] | None
+        self, sql: str, terms: Sequence[str], k: int, keep: Keep | None
     ) -> list[sqlite3.Row]:
         """The first ``k`` rows of an FTS5 ``sql`` (its parameter: the match) matching any of
-        ``terms``, each quoted as a phrase, and whose first column is in ``allowed`` (when
+        ``terms``, each quoted as a phrase, and whose first column ``keep`` keeps (when
         given); none for no terms or a query FTS5 refuses.
 
-        A filter reads the ranked matches until ``k`` pass, rather than joining each match to
-        its article in SQL: at 36,000 articles the join cost 2-3x the unfiltered search, and
-        BM25 ranks every match either way."""
+        A filter reads the ranked matches, a batch at a time, until ``k`` pass, rather than
+        joining each match to its article in SQL: at 36,000 articles the join cost 2-3x the
+        unfiltered search, and BM25 ranks every match either way."""
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         try:
-            if allowed is None:
+            if keep is None:
                 return list(self.db.execute(sql + " limit ?", [match, k]).fetchall())
-            rows = []
-            for row in self.db.execute(sql, [match]):
-                if row[0] in allowed:
-                    rows.append(row)
-                    if len(rows) == k:
-                        break
-            return rows
+            cursor, rows = self.db.execute(sql, [match]), list[sqlite3.Row]()
+            while len(rows) < k and (batch := cursor.fetchmany(max(k, 64))):
+                passed = keep([row[0] for row in batch])
+                rows += [row for row in batch if row[0] in passed]
+            return rows[:k]
         except sqlite3.OperationalError:
             return []
 
