@@ -71,7 +71,8 @@ class Retriever:
         self, question: str, k: int = CANDIDATES, allowed: Allowed | None = None
     ) -> list[tuple[int, float]]:
         """BM25 over the stems of the question, in French and English."""
-        return self.store.stem_search(query_stems(question), k, allowed.keep() if allowed else None)
+        keep, share = (allowed.keep(), allowed.share) if allowed else (None, 1.0)
+        return self.store.stem_search(query_stems(question), k, keep, share)
 
     def quoted(
         self, question: str, k: int = 20, allowed: Allowed | None = None
@@ -80,7 +81,8 @@ class Retriever:
         six-word runs (a pasted quote, with or without quotation marks), with that share."""
         runs = phrases(question)
         out: dict[int, float] = {}
-        for cid, text in self.store.phrase_search(runs, k, allowed.keep() if allowed else None):
+        keep, share = (allowed.keep(), allowed.share) if allowed else (None, 1.0)
+        for cid, text in self.store.phrase_search(runs, k, keep, share):
             coverage = runs_held(runs, text)
             if coverage >= QUOTE_COVERAGE:
                 out[cid] = coverage
@@ -101,7 +103,7 @@ class Retriever:
                 check = functools.partial(self.store.allowed_among, filters=filters)
                 self._allowed[filters] = Allowed(check=check, share=share)
             else:
-                self._allowed[filters] = Allowed(self.store.chunk_ids(filters))
+                self._allowed[filters] = Allowed(self.store.chunk_ids(filters), share=share)
         return self._allowed[filters]
 
     def search(

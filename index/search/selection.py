@@ -35,7 +35,7 @@ class Allowed:
 
     ids: np.ndarray | None = None
     check: Keep | None = None
-    share: float = 1.0  # of the articles, for a checked filter
+    share: float = 1.0  # of the articles that pass
 
     @cached_property
     def _set(self) -> frozenset[int]:

@@ -72,8 +72,10 @@ class Filtering:
         if not chunk_ids:
             return set()
         where, params = self.article_where(filters)
+        # Chunks first (by rowid), then their articles: left to itself, SQLite went through
+        # the outlet's articles first, 2.2 s for 450 ids of a third of the index.
         rows = self.db.execute(
-            "select c.id from chunks c join articles a on a.id = c.article_id "
+            "select c.id from chunks c cross join articles a on a.id = c.article_id "
             f"where c.id in ({','.join('?' * len(chunk_ids))}) and {where}",
             [*chunk_ids, *params],
         )
