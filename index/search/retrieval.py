@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -100,8 +99,7 @@ class Retriever:
                 self._allowed.pop(next(iter(self._allowed)))
             share = self.store.article_share(filters)
             if share >= OVERFETCH_FROM:
-                check = functools.partial(self.store.allowed_among, filters=filters)
-                self._allowed[filters] = Allowed(check=check, share=share)
+                self._allowed[filters] = Allowed(check=self.store.checker(filters), share=share)
             else:
                 self._allowed[filters] = Allowed(self.store.chunk_ids(filters), share=share)
         return self._allowed[filters]
