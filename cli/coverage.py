@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from cli.common import engine_of, filter_options
-from cli.output import copies_line, echo_json
+from cli.output import citation_lines, echo_json
 from index.records import Comparison, Filters, Matched, Timeline, Unit, byline
 from index.search.filters import HELP, parse_filters
 
@@ -112,12 +112,7 @@ def render_comparison(c: Comparison) -> str:
     if c.filters:
         lines.append(f"(only articles {c.filters.describe()})")
     for q in c.quotes:
-        lines += ["", f"[{q.n}] {q.source} · {q.date or 'undated'} · {q.title or q.article_id}"]
-        if q.url:
-            lines.append(f"    {q.url}")
-        if q.also_in:
-            lines.append(f"    also in: {copies_line(q.also_in)}")
-        lines.append(f"    “{q.quote}”")
+        lines += citation_lines(q)
     if c.silent:
         named = ", ".join(c.silent[:SILENT_SHOWN])
         more = f" and {len(c.silent) - SILENT_SHOWN} more" if len(c.silent) > SILENT_SHOWN else ""

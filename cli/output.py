@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from index.records import Answer, ArticleInfo, Copy, Hit, Stage, Written, byline
+from index.records import Answer, ArticleInfo, Citation, Copy, Hit, Stage, Written, byline
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -104,13 +104,20 @@ def render_answer(answer: Answer) -> str:
     if answer.filters:
         lines.append(f"(only articles {answer.filters.describe()})")
     for c in answer.citations:
-        lines += ["", f"[{c.n}] {byline(c.source, c.date, c.title) or c.article_id}"]
-        if c.url:
-            lines.append(f"    {c.url}")
-        if c.also_in:
-            lines.append(f"    also in: {copies_line(c.also_in)}")
-        lines.append(f"    “{c.quote}” (characters {c.start}–{c.end} of {c.article_id})")
+        lines += citation_lines(c)
     return "\n".join(lines)
+
+
+def citation_lines(c: Citation) -> list[str]:
+    """A numbered quote as the terminal shows it: a blank line, its source, link, the other
+    outlets that ran it, and the quote with its offsets."""
+    lines = ["", f"[{c.n}] {byline(c.source, c.date, c.title) or c.article_id}"]
+    if c.url:
+        lines.append(f"    {c.url}")
+    if c.also_in:
+        lines.append(f"    also in: {copies_line(c.also_in)}")
+    lines.append(f"    “{c.quote}” (characters {c.start}–{c.end} of {c.article_id})")
+    return lines
 
 
 def render_hits(hits: list[Hit]) -> str:
