@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.client import RevueBot
 from bot.conversation import Answers, ChannelPace, open_thread, previous_answer
 from bot.errors import OnCooldown, cooldown_message, user_message
+from bot.filters import OUTLET, SINCE, UNTIL, outlet_choices
 from bot.render import NO_PINGS, Reply, render_answer
 from bot.votes import vote_view
 from index.errors import RevueError
@@ -184,9 +185,9 @@ class Ask(commands.Cog):
     @app_commands.command(name="ask")
     @app_commands.describe(
         question="What you want to know about the coverage",
-        outlet="Only articles from this outlet (any part of its name)",
-        since="Only articles published on or after: 2025-06-30, 2025-06, 2025, or 7d, 2w, 3m",
-        until="Only articles published on or before: 2025-06-30, 2025-06, 2025, or 7d, 2w, 3m",
+        outlet=OUTLET,
+        since=SINCE,
+        until=UNTIL,
     )
     async def ask(  # noqa: PLR0913 - one parameter per documented option
         self,
@@ -224,16 +225,6 @@ class Ask(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         """The index's outlets whose names hold what was typed, largest first (25 at most)."""
         return await outlet_choices(self.bot, current)
-
-
-async def outlet_choices(bot: RevueBot, current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete for an ``outlet`` parameter: the index's outlets holding ``current``."""
-    try:
-        outlets = await asyncio.to_thread(bot.engine.outlets, Filters(current or None))
-    except RevueError:
-        return []  # nothing indexed yet: no suggestions, and the command says why
-    # Discord caps choices at 25, and names and values at 100 characters.
-    return [app_commands.Choice(name=f"{o} ({n})"[:100], value=o[:100]) for o, n in outlets[:25]]
 
 
 class Edit(Protocol):

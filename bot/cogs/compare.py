@@ -11,6 +11,7 @@ from discord.ext import commands
 from discord.utils import escape_markdown
 
 from bot.client import RevueBot
+from bot.filters import SINCE, UNTIL
 from bot.render import NO_PINGS, citation_embeds, trim
 from index.records import Comparison
 from index.search.filters import parse_filters
@@ -46,8 +47,8 @@ class CompareCog(commands.Cog, name="Compare"):
     @app_commands.command(name="compare")
     @app_commands.describe(
         question="What to compare the outlets on, e.g. Que dit Macron sur les retraites ?",
-        since="Only articles published on or after: 2025-06-30, 2025-06, 2025, or 7d, 2w, 3m",
-        until="Only articles published on or before: 2025-06-30, 2025-06, 2025, or 7d, 2w, 3m",
+        since=SINCE,
+        until=UNTIL,
     )
     async def compare(
         self,

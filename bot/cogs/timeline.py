@@ -12,7 +12,7 @@ from discord.ext import commands
 from discord.utils import escape_markdown
 
 from bot.client import RevueBot
-from bot.cogs.ask import outlet_choices
+from bot.filters import OUTLET, SINCE, UNTIL, outlet_choices
 from bot.render import COLOUR, DESCRIPTION_LIMIT, NO_PINGS, TITLE_LIMIT, linked, trim
 from index.coverage.chart import png
 from index.records import Filters, Matched, Timeline, Unit
@@ -61,9 +61,9 @@ class TimelineCog(commands.Cog, name="Timeline"):
     @app_commands.command(name="timeline")
     @app_commands.describe(
         topic="What to count, e.g. grève, coronavirus, Macron retraites",
-        outlet="Only articles from this outlet (any part of its name)",
-        since="Only articles published on or after: 2025-06-30, 2025-06, 2025, or 7d, 2w, 3m",
-        until="Only articles published on or before: 2025-06-30, 2025-06, 2025, or 7d, 2w, 3m",
+        outlet=OUTLET,
+        since=SINCE,
+        until=UNTIL,
         unit="Count per day, week or month (by default: whichever suits the span)",
     )
     @app_commands.choices(unit=UNITS)
