@@ -78,17 +78,12 @@ def word_queries(topic: str) -> tuple[str, str]:
 
 def by_words(retriever: Retriever, topic: str, filters: Filters) -> set[str]:
     """The articles (of those ``filters`` allow) with a chunk holding every word of ``topic``."""
-    where, params = retriever.store.article_where(filters)
     found: set[int] | None = None
-    for table, query in zip(("chunks_stem", "chunks_fts"), word_queries(topic), strict=True):
-        if not query:
-            continue
-        sql = (
-            f"select c.id from {table} join chunks c on c.id = {table}.rowid "
-            f"join articles a on a.id = c.article_id where {where} and {table} match ?"
-        )
-        rows = {r[0] for r in retriever.store.db.execute(sql, [*params, query])}
-        found = rows if found is None else found & rows
+    stemmed, named = word_queries(topic)
+    for table, query in (("chunks_stem", stemmed), ("chunks_fts", named)):
+        if query:
+            rows = retriever.store.matching(table, query, filters)
+            found = rows if found is None else found & rows
     return {c.article_id for c in retriever.store.chunks(sorted(found or ())).values()}
 
 

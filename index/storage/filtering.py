@@ -67,6 +67,18 @@ class Filtering:
             return np.zeros(0, dtype=np.int64)
         return np.fromstring(row[0], dtype=np.int64, sep=",")
 
+    def matching(self, table: str, query: str, filters: Filters) -> set[int]:
+        """The ids of every chunk of the articles ``filters`` allow that the FTS5 ``query``
+        matches in ``table`` (``chunks_stem`` or ``chunks_fts``), unranked."""
+        if table not in ("chunks_stem", "chunks_fts"):
+            raise ValueError(f"not a full-text table: {table}")
+        rows = self.db.execute(f"select rowid from {table} where {table} match ?", [query])
+        ids = [r[0] for r in rows]
+        if not filters:
+            return set(ids)
+        check, batch = self.checker(filters), 10_000  # SQLite takes 32,766 parameters at most
+        return {cid for i in range(0, len(ids), batch) for cid in check(ids[i : i + batch])}
+
     def checker(self, filters: Filters) -> Callable[[Sequence[int]], set[int]]:
         """A function from chunk ids to those of them whose articles ``filters`` allow (the
         condition is built once: finding an outlet's names reads the distinct sources)."""
