@@ -195,11 +195,11 @@ def markdown(article: Article) -> str:
 def add(target: str, corpus_dir: Path, get: Callable[[str], Fetched] = fetch) -> AddReport:
     """Save the article or feed at ``target`` into ``corpus_dir``; existing files are kept."""
     articles, problems = read_articles(target, get)
-    if len(articles) == 1 and articles[0].url and corpus_dir.is_dir():
-        where = _known_urls(corpus_dir).get(articles[0].url)
-        if where is not None:
-            raise AlreadyInCorpus(f"{articles[0].url} is already in the corpus as {where}")
-    report = save_articles(articles, corpus_dir, target)
+    known = _known_urls(corpus_dir) if corpus_dir.is_dir() else {}  # read once, for both uses
+    if len(articles) == 1 and articles[0].url in known:
+        where = known[articles[0].url]
+        raise AlreadyInCorpus(f"{articles[0].url} is already in the corpus as {where}")
+    report = save_articles(articles, corpus_dir, target, known)
     return AddReport(report.added, tuple(problems) + report.problems)
 
 
