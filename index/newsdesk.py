@@ -70,10 +70,10 @@ class NewsDesk:
     def following(self) -> Following:
         """The followed feeds (``state.db``, opened on first use)."""
         with self._lock:
-            if self._following is None:
+            following = self._following
+            if following is None:
                 state = Subscriptions(open_state(self.data_dir))
-                self._following = Following(state, self.feeds_dir)
-            following: Following = self._following
+                following = self._following = Following(state, self.feeds_dir)
             return following
 
     def poll(self, corpus_paths: Sequence[Path], force: bool = False) -> PollReport:
