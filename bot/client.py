@@ -10,6 +10,7 @@ import discord
 import yarl
 from discord.ext import commands
 
+from bot.conversation import Answers
 from bot.errors import RevueTree
 from bot.render import NO_PINGS
 from bot.settings import BotSettings
@@ -60,6 +61,8 @@ class RevueBot(commands.Bot):
         )
         self.engine = engine
         self.settings = settings
+        # One answer log (state.db) for the answers sent, the votes and the follow-ups.
+        self.answers = Answers(engine)
         self._warm_up: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
@@ -90,3 +93,4 @@ class RevueBot(commands.Bot):
         if self._warm_up is not None and not self._warm_up.done():
             self._warm_up.cancel()
         await super().close()
+        self.answers.close()

@@ -11,7 +11,6 @@ import re
 from typing import Any, cast
 
 import discord
-from discord.ext import commands
 
 from bot.conversation import Answers
 from bot.render import NO_PINGS
@@ -45,9 +44,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLA
         return cls(cast(VoteKind, match["vote"]), int(match["answer"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        client = interaction.client
-        cog = client.get_cog("Feedback") if isinstance(client, commands.Bot) else None
-        answers = getattr(cog, "answers", None)
+        answers = getattr(interaction.client, "answers", None)  # RevueBot's answer log
         if isinstance(answers, Answers):
             await record_vote(answers, interaction, self.answer_id, self.vote)
 

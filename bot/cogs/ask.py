@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import RevueBot
-from bot.conversation import Answers, ChannelPace, open_thread, previous_answer
+from bot.conversation import ChannelPace, open_thread, previous_answer
 from bot.errors import OnCooldown, cooldown_message, user_message
 from bot.filters import OUTLET, SINCE, UNTIL, outlet_choices
 from bot.render import NO_PINGS, Reply, render_answer
@@ -56,11 +56,8 @@ class Ask(commands.Cog):
     def __init__(self, bot: RevueBot) -> None:
         self.bot = bot
         self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
-        self.answers = Answers(bot.engine)
+        self.answers = bot.answers
         self.pace = ChannelPace()
-
-    async def cog_unload(self) -> None:
-        self.answers.close()
 
     async def answer(self, question: str, filters: Filters = NO_FILTERS) -> Answer:
         """The extractive answer; the engine runs off the event loop."""
