@@ -11,7 +11,10 @@ import yarl
 from discord.ext import commands
 
 from bot.conversation import Answers
+from bot.desk import Desk
 from bot.errors import RevueTree
+from bot.health import LoopLag
+from bot.limits import Asker
 from bot.render import NO_PINGS
 from bot.settings import BotSettings
 from index.engine import Revue
@@ -27,6 +30,13 @@ COGS = (
     "bot.cogs.feeds",
     "bot.cogs.feedback",
 )
+
+
+def asker(source: discord.Message | discord.Interaction) -> Asker:
+    """Who asks and where, for the fair limits (server 0: a direct message)."""
+    if isinstance(source, discord.Message):
+        return Asker(source.author.id, source.channel.id, source.guild.id if source.guild else 0)
+    return Asker(source.user.id, source.channel_id or 0, source.guild_id or 0)
 
 
 def point_at(settings: BotSettings) -> None:
@@ -63,9 +73,13 @@ class RevueBot(commands.Bot):
         self.settings = settings
         # One answer log (state.db) for the answers sent, the votes and the follow-ups.
         self.answers = Answers(engine)
+        # The engine's workers behind the fair limits, and a watch on the event loop's lag.
+        self.desk = Desk(settings.limits(), settings.workers)
+        self.lag = LoopLag()
         self._warm_up: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
+        self.lag.start()
         for name in COGS:
             await self.load_extension(name)
         synced = await self.tree.sync()
@@ -92,5 +106,20 @@ class RevueBot(commands.Bot):
     async def close(self) -> None:
         if self._warm_up is not None and not self._warm_up.done():
             self._warm_up.cancel()
+        self.lag.stop()
         await super().close()
+        self.desk.close()
         self.answers.close()
+
+
+class ShardedRevueBot(RevueBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards (``REVUE_SHARDS``), one process."""
+
+
+def make_bot(engine: Revue, settings: BotSettings, **options: Any) -> RevueBot:
+    """A ``RevueBot``, sharded when ``REVUE_SHARDS`` is set (a number, or auto: Discord says)."""
+    if settings.shards is None:
+        return RevueBot(engine, settings, **options)
+    count = None if settings.shards == "auto" else settings.shards
+    ids = settings.shard_ids or None
+    return ShardedRevueBot(engine, settings, shard_count=count, shard_ids=ids, **options)

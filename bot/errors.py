@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import discord
 from discord import app_commands
 
+from bot.desk import Refused
+from bot.limits import Refusal, Why
 from bot.render import NO_PINGS
 from index.errors import (
     FeedError,
@@ -29,17 +32,18 @@ class NotAdmin(app_commands.CheckFailure):
         super().__init__("Only server managers and Revue admins can do that.")
 
 
-class OnCooldown(app_commands.CheckFailure):
-    """The caller asked again too soon."""
+WAIT = {
+    Why.IN_FLIGHT: "Your previous question is still being answered: ask again once it is",
+    Why.RATE: "You are asking faster than I can answer: ask again in {} s",
+    Why.CHANNEL: "This channel has several questions waiting: ask again in {} s",
+    Why.SERVER: "This server has many questions waiting: ask again in {} s",
+    Why.BUSY: "I'm busy answering other questions: ask again in {} s",
+}
 
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = retry_after
-        super().__init__(cooldown_message(retry_after))
 
-
-def cooldown_message(retry_after: float) -> str:
-    seconds = max(1, round(retry_after))
-    return f"One question at a time, please: ask again in {seconds} s."
+def refusal_message(refusal: Refusal) -> str:
+    """Why a question must wait, and for how long (whole seconds, at least 1)."""
+    return WAIT[refusal.why].format(max(1, math.ceil(refusal.retry_after))) + "."
 
 
 def user_message(error: BaseException) -> str:
@@ -55,8 +59,8 @@ def user_message(error: BaseException) -> str:
         return "Nothing is indexed yet: an admin can run /reindex."
     if isinstance(error, IndexBusy):
         return "The index is being rebuilt right now; try again in a minute."
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return cooldown_message(error.retry_after)
+    if isinstance(error, Refused):
+        return refusal_message(error.refusal)
     if isinstance(error, app_commands.CheckFailure) and str(error):
         return str(error)
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -78,7 +82,7 @@ def expected(error: BaseException) -> bool:
     """Whether ``error`` is an everyday refusal (logged briefly) rather than a bug."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
-    return isinstance(error, RevueError | app_commands.CheckFailure)
+    return isinstance(error, RevueError | Refused | app_commands.CheckFailure)
 
 
 class RevueTree(app_commands.CommandTree):

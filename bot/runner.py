@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.client import RevueBot
+from bot.client import make_bot
 
 if TYPE_CHECKING:
     from bot.settings import BotSettings
@@ -33,7 +33,7 @@ class CannotServe(Exception):
 
 async def serve(engine: Revue, settings: BotSettings, **options: Any) -> None:
     """Run the bot until it is closed; SIGINT and SIGTERM close it cleanly."""
-    bot = RevueBot(engine, settings, **options)
+    bot = make_bot(engine, settings, **options)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Task[None]] = []
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.limits import Limits
 
 
 def _split(value: Any) -> Any:
@@ -42,7 +44,34 @@ class BotSettings(BaseSettings):
         validation_alias="DISCORD_GATEWAY_URL",
         description="gateway websocket URL, e.g. ws://proxy:8081/",
     )
-    cooldown_seconds: float = Field(default=10.0, ge=0, description="pause between questions")
+    question_burst: int = Field(
+        default=Limits.burst, ge=1, description="questions a user may ask back to back"
+    )
+    question_every: float = Field(
+        default=Limits.every,
+        ge=0,
+        description="then one more question per this many seconds and user (0: no rate limit)",
+    )
+    channel_queue: int = Field(
+        default=Limits.per_channel,
+        ge=1,
+        description="questions waiting or being answered in one channel, at most",
+    )
+    server_queue: int = Field(
+        default=Limits.per_server, ge=1, description="… in one server, at most"
+    )
+    queue: int = Field(default=Limits.total, ge=1, description="… in all, at most")
+    workers: int = Field(
+        default=2, ge=1, description="questions answered at once (threads running the engine)"
+    )
+    shards: int | Literal["auto"] | None = Field(
+        default=None,
+        description="run as an AutoShardedBot with this many shards (auto: as Discord advises)",
+    )
+    shard_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="the shards this process runs (with REVUE_SHARDS as a number): e.g. 0,1",
+    )
     corpus: Annotated[list[Path], NoDecode] = Field(
         default_factory=lambda: [Path("corpus")], description="what /reindex indexes"
     )
@@ -57,10 +86,40 @@ class BotSettings(BaseSettings):
         "thread (0: never)",
     )
 
-    @field_validator("channels", "admin_ids", "corpus", mode="before")
+    @field_validator("channels", "admin_ids", "corpus", "shard_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         return _split(value)
+
+    @field_validator("shards", mode="before")
+    @classmethod
+    def _shard_count(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        if isinstance(value, str) and value.strip():
+            if not value.strip().isdigit() or int(value) < 1:
+                raise ValueError(f"{value!r} is not a number of shards (1 or more) nor auto")
+            return int(value)
+        return value or None
+
+    @model_validator(mode="after")
+    def _shards_known(self) -> BotSettings:
+        if self.shard_ids and not isinstance(self.shards, int):
+            raise ValueError("REVUE_SHARD_IDS needs REVUE_SHARDS set to the number of shards")
+        if isinstance(self.shards, int) and not (
+            self.shards >= 1 and all(0 <= i < self.shards for i in self.shard_ids)
+        ):
+            raise ValueError("REVUE_SHARD_IDS must be shard numbers below REVUE_SHARDS (≥ 1)")
+        return self
+
+    def limits(self) -> Limits:
+        return Limits(
+            burst=self.question_burst,
+            every=self.question_every,
+            per_channel=self.channel_queue,
+            per_server=self.server_queue,
+            total=self.queue,
+        )
 
     def secret(self) -> str | None:
         """The token's value, for ``Client.start`` only."""

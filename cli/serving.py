@@ -44,9 +44,20 @@ def prompt(engine: Revue) -> None:
 
 
 def _bot_settings() -> BotSettings:
+    """The bot's settings; a wrong ``REVUE_*`` value is one line naming it, and exit 1."""
+    from pydantic import ValidationError
+
     from bot.settings import BotSettings
 
-    return BotSettings()
+    try:
+        return BotSettings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        if not first["loc"]:  # a rule between settings: the message names them
+            fail(message)
+        field = str(first["loc"][0]).upper()
+        fail(f"{field if field.startswith('DISCORD_') else 'REVUE_' + field}: {message}")
 
 
 def start_bot(engine: Revue, settings: BotSettings) -> None:

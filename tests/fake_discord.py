@@ -98,6 +98,7 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     response: dict[str, Any] | None = None  # the message the fake created, if any
+    at: float = field(default_factory=time.monotonic)  # when it arrived
     files: list[Attachment] = field(default_factory=list)  # what a multipart request attached
 
     @property
@@ -115,9 +116,10 @@ class Fault:
 
 @dataclass
 class Gateway:
-    """The one gateway session: sequence numbers, and events kept for RESUME."""
+    """One shard's gateway session: sequence numbers, and events kept for RESUME."""
 
-    session_id: str = "fake-session-1"
+    session_id: str = "fake-session-0"
+    count: int = 0  # the shard count it identified with (0: not yet)
     seq: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
     ws: web.WebSocketResponse | None = None
@@ -130,13 +132,26 @@ class FakeDiscord:
     """Run with ``async with FakeDiscord() as fake``; then point the bot at ``fake.api_base``."""
 
     def __init__(
-        self, channels: tuple[int, ...] = (900_000_000_000_000_200, 900_000_000_000_000_201)
+        self,
+        channels: tuple[int, ...] = (900_000_000_000_000_200, 900_000_000_000_000_201),
+        *,
+        servers: dict[int, tuple[int, ...]] | None = None,
+        shards: int = 1,
+        heartbeat_ms: int = 41250,
     ) -> None:
-        self.channel_ids = channels
+        """``servers`` maps more guild ids to their channels (``channels`` are GUILD_ID's);
+        ``shards`` is the count ``/gateway/bot`` advises; ``heartbeat_ms`` the interval HELLO
+        asks for."""
+        self.servers = {GUILD_ID: channels, **(servers or {})}
+        self.channel_ids = tuple(c for cs in self.servers.values() for c in cs)
+        self.server_of = {c: g for g, cs in self.servers.items() for c in cs}
+        self.shard_count = shards
+        self.heartbeat_ms = heartbeat_ms
+        self.heartbeats: list[tuple[int, float]] = []  # (shard, when) of each heartbeat
         self.requests: list[Recorded] = []
         self.unknown: list[Recorded] = []
         self.faults: list[Fault] = []
-        self.gw = Gateway()
+        self.shards: dict[int, Gateway] = {}
         self.reject_intents = False
         self.ready = asyncio.Event()
         self._ids = 950_000_000_000_000_000
@@ -146,6 +161,7 @@ class FakeDiscord:
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         for method, pattern, handler in [
             ("GET", r"/users/@me", self._me),
+            ("GET", r"/gateway/bot", self._gateway_bot),
             ("GET", r"/oauth2/applications/@me", self._application),
             ("PUT", r"/applications/(\d+)/commands", self._sync),
             ("PUT", r"/applications/(\d+)/guilds/(\d+)/commands", self._sync),
@@ -173,8 +189,9 @@ class FakeDiscord:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.gw.ws is not None:
-            await self.gw.ws.close()
+        for gw in self.shards.values():
+            if gw.ws is not None:
+                await gw.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -185,6 +202,27 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @property
+    def gw(self) -> Gateway:
+        """The gateway session of shard 0 (the only one when the bot is not sharded)."""
+        return self.shard(0)
+
+    def shard(self, number: int) -> Gateway:
+        return self.shards.setdefault(number, Gateway(session_id=f"fake-session-{number}"))
+
+    def shard_of(self, guild_id: int) -> int:
+        """Which shard carries ``guild_id``'s events (Discord's rule)."""
+        identified = [n for n, gw in self.shards.items() if gw.count]
+        count = self.shards[identified[0]].count if identified else 1
+        return (guild_id >> 22) % count
+
+    def server_in(self, channel_id: int) -> int:
+        """The guild of a channel, or of the thread's parent channel."""
+        thread = self.threads.get(channel_id)
+        if thread is not None:
+            return int(thread["guild_id"])
+        return self.server_of.get(channel_id, GUILD_ID)
 
     def next_id(self) -> int:
         self._ids += 1
@@ -251,6 +289,12 @@ class FakeDiscord:
     async def _me(self, rec: Recorded, m: re.Match[str]) -> web.Response:
         return json_response(BOT_USER)
 
+    async def _gateway_bot(self, rec: Recorded, m: re.Match[str]) -> web.Response:
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        return json_response(
+            {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit}
+        )
+
     async def _application(self, rec: Recorded, m: re.Match[str]) -> web.Response:
         return json_response(
             {
@@ -313,7 +357,7 @@ class FakeDiscord:
         thread = {
             "id": m.group(2),
             "type": 11,
-            "guild_id": str(GUILD_ID),
+            "guild_id": str(self.server_of.get(int(m.group(1)), GUILD_ID)),
             "parent_id": m.group(1),
             "owner_id": str(BOT_ID),
             "name": rec.json.get("name", ""),
@@ -362,60 +406,78 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}}))
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}}))
+        shard = 0
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 break
             frame = json.loads(msg.data)
             op, data = frame.get("op"), frame.get("d")
             if op == 1:
+                self.heartbeats.append((shard, time.monotonic()))
                 await ws.send_str(json.dumps({"op": 11}))
             elif op == 2:
+                shard = (data.get("shard") or [0, 1])[0]
                 await self._identify(ws, data)
             elif op == 6:
-                await self._resume(ws, data)
-        if self.gw.ws is ws:
-            self.gw.ws = None
+                shard = int(str(data.get("session_id", "-0")).rsplit("-", 1)[1])
+                await self._resume(ws, data, shard)
+        for gw in self.shards.values():
+            if gw.ws is ws:
+                gw.ws = None
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        self.gw.identifies += 1
-        self.gw.intents = data.get("intents")
-        if self.reject_intents and (self.gw.intents or 0) & MESSAGE_CONTENT:
+        number, count = data.get("shard") or [0, 1]
+        gw = self.shard(number)
+        gw.identifies += 1
+        gw.count = count
+        gw.intents = data.get("intents")
+        if self.reject_intents and (gw.intents or 0) & MESSAGE_CONTENT:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        self.gw.ws = ws
-        await self.dispatch(
+        gw.ws = ws
+        mine = [g for g in self.servers if (g >> 22) % count == number]
+        await self.send_to(
+            gw,
             "READY",
             {
                 "v": 10,
                 "user": BOT_USER,
-                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                "session_id": self.gw.session_id,
+                "guilds": [{"id": str(g), "unavailable": True} for g in mine],
+                "session_id": gw.session_id,
                 "resume_gateway_url": self.gateway_url,
                 "application": {"id": str(APP_ID), "flags": 0},
                 "private_channels": [],
                 "relationships": [],
+                "shard": [number, count],
             },
         )
-        await self.dispatch("GUILD_CREATE", self.guild())
+        for guild_id in mine:
+            await self.send_to(gw, "GUILD_CREATE", self.guild(guild_id))
         self.ready.set()
 
-    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
-        self.gw.resumes += 1
-        self.gw.ws = ws
-        missed = [e for e in self.gw.events if e["s"] > (data.get("seq") or 0)]
+    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any], shard: int) -> None:
+        gw = self.shard(shard)
+        gw.resumes += 1
+        gw.ws = ws
+        missed = [e for e in gw.events if e["s"] > (data.get("seq") or 0)]
         for event in missed:
             await ws.send_str(json.dumps(event))
-        await self.dispatch("RESUMED", {})
+        await self.send_to(gw, "RESUMED", {})
 
     async def dispatch(self, name: str, data: dict[str, Any]) -> None:
+        """Send a server's event on the shard that carries the server (its ``guild_id``)."""
+        guild_id = int(data.get("guild_id") or GUILD_ID)
+        await self.send_to(self.shard(self.shard_of(guild_id)), name, data)
+
+    async def send_to(self, gw: Gateway, name: str, data: dict[str, Any]) -> None:
         """Send an event now, or keep it for the RESUME when the bot is disconnected."""
-        self.gw.seq += 1
-        event = {"op": 0, "t": name, "s": self.gw.seq, "d": data}
-        self.gw.events.append(event)
-        if self.gw.ws is not None and not self.gw.ws.closed:
-            await self.gw.ws.send_str(json.dumps(event))
+        gw.seq += 1
+        event = {"op": 0, "t": name, "s": gw.seq, "d": data}
+        gw.events.append(event)
+        if gw.ws is not None and not gw.ws.closed:
+            await gw.ws.send_str(json.dumps(event))
 
     async def drop(self) -> None:
         """Cut the gateway connection the way a network blip does (close code 4000)."""
@@ -423,10 +485,10 @@ class FakeDiscord:
         if ws is not None:
             await ws.close(code=4000, message=b"fake drop")
 
-    def guild(self) -> dict[str, Any]:
+    def guild(self, guild_id: int = GUILD_ID) -> dict[str, Any]:
         return {
-            "id": str(GUILD_ID),
-            "name": "Newsroom",
+            "id": str(guild_id),
+            "name": "Newsroom" if guild_id == GUILD_ID else f"Server {guild_id}",
             "icon": None,
             "owner_id": str(OWNER_ID),
             "afk_timeout": 300,
@@ -447,7 +509,7 @@ class FakeDiscord:
             "stickers": [],
             "roles": [
                 {
-                    "id": str(GUILD_ID),
+                    "id": str(guild_id),
                     "name": "@everyone",
                     "permissions": str(ALL_PERMISSIONS & ~MANAGE_GUILD & ~8),
                     "position": 0,
@@ -462,7 +524,7 @@ class FakeDiscord:
                 {
                     "id": str(cid),
                     "type": 0,
-                    "guild_id": str(GUILD_ID),
+                    "guild_id": str(guild_id),
                     "name": f"news-{n}",
                     "position": n,
                     "permission_overwrites": [],
@@ -472,10 +534,10 @@ class FakeDiscord:
                     "rate_limit_per_user": 0,
                     "parent_id": None,
                 }
-                for n, cid in enumerate(self.channel_ids)
+                for n, cid in enumerate(self.servers[guild_id])
             ],
             "members": [self.member(BOT_USER)],
-            "threads": list(self.threads.values()),
+            "threads": [t for t in self.threads.values() if t["guild_id"] == str(guild_id)],
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
@@ -512,10 +574,12 @@ class FakeDiscord:
         message as the bot sent it) it is a reply to that message, without the reply ping."""
         mentioned = f"<@{BOT_ID}>" in content or f"<@!{BOT_ID}>" in content
         visible = content if mentioned or (self.gw.intents or 0) & MESSAGE_CONTENT else ""
-        message = self.message(channel_id or self.channel_ids[0], {"content": visible}, author)
+        cid = channel_id or self.channel_ids[0]
+        server = str(self.server_in(cid))
+        message = self.message(cid, {"content": visible}, author)
         message.update(
             {
-                "guild_id": str(GUILD_ID),
+                "guild_id": server,
                 "member": {k: v for k, v in self.member(author).items() if k != "user"},
                 "mentions": [BOT_USER] if mentioned else [],
                 "mention_everyone": "@everyone" in content,
@@ -529,7 +593,7 @@ class FakeDiscord:
                         "type": 0,
                         "message_id": reply_to["id"],
                         "channel_id": reply_to["channel_id"],
-                        "guild_id": str(GUILD_ID),
+                        "guild_id": server,
                     },
                     "referenced_message": reply_to,
                 }
@@ -580,19 +644,20 @@ class FakeDiscord:
         message: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         cid = channel_id or self.channel_ids[0]
+        server = str(self.server_in(cid))
         interaction = {
             "id": str(self.next_id()),
             "application_id": str(APP_ID),
             "type": kind,
             "token": f"itoken-{self.next_id()}",
             "version": 1,
-            "guild_id": str(GUILD_ID),
+            "guild_id": server,
             "channel_id": str(cid),
-            "channel": {"id": str(cid), "type": 0, "guild_id": str(GUILD_ID), "name": "news"},
+            "channel": {"id": str(cid), "type": 0, "guild_id": server, "name": "news"},
             "member": self.member(author, permissions),
             "app_permissions": str(ALL_PERMISSIONS),
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "authorizing_integration_owners": {"0": server},
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
             "locale": "en-US",

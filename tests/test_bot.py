@@ -4,6 +4,7 @@ loopback. ``test_bot_cli`` runs the installed bot with the real model."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import threading
 from collections.abc import AsyncIterator, Coroutine
@@ -14,7 +15,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.client import RevueBot
+from bot.client import RevueBot, make_bot
 from bot.render import check_limits
 from bot.settings import BotSettings
 from index.records import Answer, ArticleInfo, Citation
@@ -49,7 +50,7 @@ def _restore_endpoints():
 @asynccontextmanager
 async def running_bot(engine: Any, fake: FakeDiscord, **overrides: Any) -> AsyncIterator[RevueBot]:
     """The bot logged in to ``fake`` and ready; closed (and checked for stray routes) after."""
-    options = {"channels": [QUESTION_CHANNEL], "cooldown_seconds": 0, **overrides}
+    options = {"channels": [QUESTION_CHANNEL], "question_every": 0, **overrides}
     settings = BotSettings(
         _env_file=None,
         token="fake-token",
@@ -57,7 +58,7 @@ async def running_bot(engine: Any, fake: FakeDiscord, **overrides: Any) -> Async
         gateway_url=fake.gateway_url,
         **options,
     )
-    bot = RevueBot(engine, settings, guild_ready_timeout=0.05)
+    bot = make_bot(engine, settings, guild_ready_timeout=0.05)
     started = asyncio.create_task(bot.start("fake-token"))
     ready = asyncio.create_task(bot.wait_until_ready())
     await asyncio.wait({started, ready}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
@@ -240,19 +241,27 @@ def test_slash_errors_go_through_the_one_handler_as_a_private_sentence(seed_inde
     run(scenario())
 
 
-def test_cooldown_and_overlong_questions_get_a_clear_reply(seed_index):
-    async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_index, fake, cooldown_seconds=60):
+def test_a_follow_up_right_after_an_answer_is_welcome_then_a_flood_is_slowed(seed_index):
+    async def scenario() -> list[Any]:
+        limits = {"question_burst": 2, "question_every": 60}
+        async with FakeDiscord() as fake, running_bot(seed_index, fake, **limits):
             await fake.send_message("x" * 1200, author=BOB)
-            (too_long,) = await fake.wait_for("POST", MESSAGES)
-            await fake.send_message("Who is Nick Turley?", author=ALICE)
-            await fake.wait_for("POST", MESSAGES, 2)
-            await fake.send_message("And Sam Altman?", author=ALICE)
-            replies = await fake.wait_for("POST", MESSAGES, 3)
-        assert "limit is 1000" in too_long.json["content"] and "embeds" not in too_long.json
-        assert replies[2].json["content"].startswith("One question at a time")
+            await fake.wait_for("POST", MESSAGES)
+            for n, question in enumerate(
+                ["Who is Nick Turley?", "And Sam Altman?", "And Gemini?"], start=2
+            ):
+                await fake.send_message(question, author=ALICE)
+                await fake.wait_for("POST", MESSAGES, n)
+            return fake.sent("POST", MESSAGES)
 
-    run(scenario())
+    too_long, first, follow_up, third = run(scenario())
+    assert "limit is 1000" in too_long.json["content"] and "embeds" not in too_long.json
+    assert "Nick Turley" in field_text(first.json)
+    assert follow_up.json["content"].startswith("Here is what the coverage says")
+    wait = re.fullmatch(
+        r"You are asking faster than I can answer: ask again in (\d+) s\.", third.json["content"]
+    )
+    assert wait and 50 <= int(wait[1]) <= 60 and "embeds" not in third.json
 
 
 class LongEngine:
@@ -326,6 +335,8 @@ def test_a_429_and_a_500_on_a_reply_are_retried(seed_index):
             await asyncio.sleep(0.3)
         assert len(fake.sent("POST", MESSAGES)) == 3
         assert attempts[0].json == attempts[1].json == attempts[2].json
+        # the 429 said retry_after 0.3 s, and discord.py waited that long before trying again
+        assert attempts[1].at - attempts[0].at >= 0.3
 
     run(scenario())
 

@@ -6,17 +6,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from typing import Protocol
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import RevueBot
+from bot.client import RevueBot, asker
 from bot.conversation import ChannelPace, open_thread, previous_answer
-from bot.errors import OnCooldown, cooldown_message, user_message
+from bot.desk import Refused
+from bot.errors import user_message
 from bot.filters import OUTLET, SINCE, UNTIL, outlet_choices
+from bot.limits import Ticket
 from bot.render import NO_PINGS, Reply, render_answer
 from bot.votes import vote_view
 from index.errors import RevueError
@@ -31,37 +32,18 @@ EDIT_EVERY = 1.5
 HELP = "Ask me about the coverage, e.g. “Why did OpenAI pause advertising?”"
 
 
-class UserCooldown:
-    """At most one question per user every ``seconds`` (shared by messages and /ask)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._last: dict[int, float] = {}
-
-    def retry_after(self, user_id: int) -> float:
-        """Seconds to wait, or 0 (and the question is counted) when the user may ask now."""
-        now = time.monotonic()
-        wait = self._last.get(user_id, -1e9) + self.seconds - now
-        if wait > 0:
-            return wait
-        self._last[user_id] = now
-        if len(self._last) > 10_000:
-            self._last = {u: t for u, t in self._last.items() if now - t < self.seconds}
-        return 0.0
-
-
 class Ask(commands.Cog):
     """Answers questions with numbered verbatim quotes from the coverage."""
 
     def __init__(self, bot: RevueBot) -> None:
         self.bot = bot
-        self.cooldown = UserCooldown(bot.settings.cooldown_seconds)
+        self.desk = bot.desk
         self.answers = bot.answers
         self.pace = ChannelPace()
 
-    async def answer(self, question: str, filters: Filters = NO_FILTERS) -> Answer:
-        """The extractive answer; the engine runs off the event loop."""
-        return await asyncio.to_thread(self.bot.engine.ask, question, 10, filters)
+    async def answer(self, ticket: Ticket, question: str, filters: Filters = NO_FILTERS) -> Answer:
+        """The extractive answer, on one of the desk's workers once the server's turn comes."""
+        return await self.desk.run(ticket, lambda: self.bot.engine.ask(question, 10, filters))
 
     def will_write(self, answer: Answer) -> bool:
         return not answer.abstained and self.bot.engine.writer is not None
@@ -75,7 +57,7 @@ class Ask(commands.Cog):
         def progress(text: str) -> None:
             loop.call_soon_threadsafe(latest.append, text)
 
-        task = asyncio.create_task(asyncio.to_thread(self.bot.engine.write, answer, progress))
+        task = asyncio.create_task(self.desk.write(lambda: self.bot.engine.write(answer, progress)))
         shown = ""
         while not task.done():
             await asyncio.wait({task}, timeout=EDIT_EVERY)
@@ -122,41 +104,45 @@ class Ask(commands.Cog):
             return
         try:
             self.bot.engine.check_question(question)
-        except RevueError as exc:
+            ticket = self.desk.admit(asker(message))
+        except (RevueError, Refused) as exc:
             await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
             return
-        wait = self.cooldown.retry_after(message.author.id)
-        if wait:
-            await message.reply(cooldown_message(wait), allowed_mentions=NO_PINGS)
-            return
+        with ticket:  # released by reply_to once the engine is done, or here whatever happens
+            sent = await self.reply_to(message, ticket, question, previous, busy)
+        if sent is not None and self.will_write(sent[1]):
+            await self.write_into(*sent)
+
+    async def reply_to(
+        self,
+        message: discord.Message,
+        ticket: Ticket,
+        question: str,
+        previous: AnswerRecord | None,
+        busy: bool,
+    ) -> tuple[discord.Message, Answer] | None:
+        """Answer ``message`` (in a new thread when the channel is busy); what was sent, or
+        None when the engine refused or failed (the user is told why)."""
         asked = self.bot.engine.standalone(previous.asked, question) if previous else question
         try:
             async with message.channel.typing():
-                result = await self.answer(asked)
-        except RevueError as exc:
-            log.info("question from %s refused: %s", message.author.id, exc)
-            await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
-            return
+                result = await self.answer(ticket, asked)
         except Exception as exc:
-            log.exception("answering message %s failed", message.id)
+            if isinstance(exc, RevueError):
+                log.info("question from %s refused: %s", message.author.id, exc)
+            else:
+                log.exception("answering message %s failed", message.id)
             await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
-            return
+            return None
+        ticket.release()  # the answer is ready: a follow-up sent the moment it shows is welcome
         thread = await open_thread(message, question) if busy and previous is None else None
         record = await self.remember(question, result, previous)
-        writing = self.will_write(result)
-        reply = render_answer(result, writing="" if writing else None)
+        reply = render_answer(result, writing="" if self.will_write(result) else None)
         view = vote_view(record.id) if record else discord.utils.MISSING
-        if thread is not None:
-            sent = await thread.send(
-                reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS
-            )
-        else:
-            sent = await message.reply(
-                reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS
-            )
+        send = thread.send if thread is not None else message.reply
+        sent = await send(reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS)
         await self.shown(record, sent)
-        if writing:
-            await self.write_into(sent, result)
+        return sent, result
 
     async def remember(
         self, question: str, answer: Answer, previous: AnswerRecord | None = None
@@ -197,11 +183,9 @@ class Ask(commands.Cog):
         """Ask a question about the news coverage; the answer quotes its sources."""
         self.bot.engine.check_question(question)
         filters = parse_filters(outlet, since, until)
-        wait = self.cooldown.retry_after(interaction.user.id)
-        if wait:
-            raise OnCooldown(wait)
-        await interaction.response.defer(thinking=True)
-        result = await self.answer(question, filters)
+        with self.desk.admit(asker(interaction)) as ticket:
+            await interaction.response.defer(thinking=True)
+            result = await self.answer(ticket, question, filters)
         record = await self.remember(question, result)
         writing = self.will_write(result)
         reply = render_answer(result, writing="" if writing else None)

@@ -3,7 +3,6 @@ chart, with the first and the latest matching article linked."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 
 import discord
@@ -11,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import escape_markdown
 
-from bot.client import RevueBot
+from bot.client import RevueBot, asker
 from bot.filters import OUTLET, SINCE, UNTIL, outlet_choices
 from bot.render import COLOUR, DESCRIPTION_LIMIT, NO_PINGS, TITLE_LIMIT, linked, trim
 from index.coverage.chart import png
@@ -80,13 +79,16 @@ class TimelineCog(commands.Cog, name="Timeline"):
         self.bot.engine.check_question(topic)
         filters = parse_filters(outlet, since, until)
         forced: Unit | None = unit.value if unit else None  # type: ignore[assignment]
-        await interaction.response.defer(thinking=True)
-        t = await asyncio.to_thread(self.bot.engine.timeline, topic, filters, forced)
-        if not t.periods:
+        with self.bot.desk.admit(asker(interaction)) as ticket:
+            await interaction.response.defer(thinking=True)
+            t = await self.bot.desk.run(
+                ticket, lambda: self.bot.engine.timeline(topic, filters, forced)
+            )
+            image = await self.bot.desk.run(ticket, lambda: png(t)) if t.periods else None
+        if image is None:
             text = nothing_matches(t.topic, filters)
             await interaction.followup.send(text, allowed_mentions=NO_PINGS)
             return
-        image = await asyncio.to_thread(png, t)
         chart = discord.File(io.BytesIO(image), filename=CHART)
         await interaction.followup.send(
             embed=timeline_embed(t), file=chart, allowed_mentions=NO_PINGS

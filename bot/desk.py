@@ -1,0 +1,126 @@
+"""The engine's workers, behind fair limits: a bounded pool that servers take turns on.
+
+Questions admitted by ``bot.limits.Throttle`` wait here for one of ``workers`` threads. A freed
+worker goes to the waiting server that got a worker longest ago (the servers take turns, each in
+the order its questions came), so a flood from one server cannot starve the others. The event
+loop only awaits: the engine's work never runs on it, and no more than ``workers`` answers are
+computed at once (more threads would only share the same cores, and hold the GIL from the gateway
+longer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from bot.limits import Asker, Limits, Refusal, Throttle, Ticket
+
+T = TypeVar("T")
+
+
+class Refused(Exception):
+    """A question must wait (``refusal`` says why and for how long); ``bot.errors`` words it."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        self.refusal = refusal
+        super().__init__(f"{refusal.why.value}: retry after {refusal.retry_after:.1f} s")
+
+
+class FairSlots:
+    """``workers`` slots; a freed one goes to the waiting server served longest ago."""
+
+    def __init__(self, workers: int) -> None:
+        self.free = workers
+        self.waiting: dict[int, deque[asyncio.Future[None]]] = {}
+        self.served: dict[int, int] = {}  # server -> the turn it last got a slot
+        self.turns = 0
+
+    @asynccontextmanager
+    async def slot(self, server: int) -> AsyncIterator[None]:
+        await self._acquire(server)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, server: int) -> None:
+        if self.free > 0 and not self.waiting:
+            self.free -= 1
+            self._serve(server)
+            return
+        turn = asyncio.get_running_loop().create_future()
+        self.waiting.setdefault(server, deque()).append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # the slot was handed over just as the asker gave up
+            else:
+                self._forget(server, turn)
+            raise
+
+    def _serve(self, server: int) -> None:
+        self.turns += 1
+        self.served[server] = self.turns
+        if len(self.served) > 10_000:  # only the order of the servers waiting matters
+            self.served = {s: t for s, t in self.served.items() if s in self.waiting}
+
+    def _forget(self, server: int, turn: asyncio.Future[None]) -> None:
+        queue = self.waiting.get(server)
+        if queue is not None and turn in queue:
+            queue.remove(turn)
+            if not queue:
+                del self.waiting[server]
+
+    def _release(self) -> None:
+        while self.waiting:
+            server = min(self.waiting, key=lambda s: self.served.get(s, 0))
+            queue = self.waiting[server]
+            turn = queue.popleft()
+            if not queue:
+                del self.waiting[server]
+            if not turn.done():
+                self._serve(server)
+                turn.set_result(None)
+                return
+        self.free += 1
+
+
+class Desk:
+    """Admits questions (``admit``), runs the engine's work for them (``run``), and writes
+    answers on a separate single worker (``write``), so a slow writer never holds the quotes."""
+
+    def __init__(self, limits: Limits, workers: int = 2) -> None:
+        self.throttle = Throttle(limits)
+        self.throttle.workers = workers
+        self.slots = FairSlots(workers)
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="revue-answer")
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="revue-write")
+
+    def admit(self, asker: Asker) -> Ticket:
+        """A ticket to ask now (release it when the answer is sent), or ``Refused``."""
+        admitted = self.throttle.admit(asker)
+        if isinstance(admitted, Refusal):
+            raise Refused(admitted)
+        return admitted
+
+    async def run(self, ticket: Ticket, work: Callable[[], T]) -> T:
+        """``work()`` on a worker thread, once this server's turn comes."""
+        async with self.slots.slot(ticket.asker.server):
+            started = time.perf_counter()
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self.pool, work)
+            finally:
+                self.throttle.timed(time.perf_counter() - started)
+
+    async def write(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.writer, work)
+
+    def close(self) -> None:
+        for pool in (self.pool, self.writer):
+            pool.shutdown(wait=False, cancel_futures=True)
