@@ -107,3 +107,32 @@ def test_with_revue_shards_each_shard_carries_its_servers_questions(seed_index):
     (there,) = [r.json for r in fake.sent("POST", rf"/channels/{OTHER_CHANNEL}/messages")]
     assert "Nick Turley" in field_text(here)
     assert "OpenAI" in field_text(there)
+
+
+def test_a_slow_answer_runs_on_a_worker_and_heartbeats_go_on_meanwhile(seed_index):
+    engine = GatedEngine(seed_index)
+    threads: list[str] = []
+    ask = engine.ask
+
+    def noting_ask(question: str, *args: Any, **kwargs: Any) -> Answer:
+        threads.append(threading.current_thread().name)
+        return ask(question, *args, **kwargs)
+
+    engine.ask = noting_ask  # type: ignore[method-assign]
+
+    async def scenario() -> tuple[int, FakeDiscord]:
+        async with FakeDiscord(heartbeat_ms=300) as fake, running_bot(engine, fake):
+            await fake.send_message("Who is Nick Turley?", author=user(1, "a"))
+            while not engine.asked:
+                await asyncio.sleep(0.05)
+            before = len(fake.heartbeats)
+            await asyncio.sleep(2.0)  # the answer is held by the gate all this time
+            during = len(fake.heartbeats) - before
+            engine.gate.set()
+            await fake.wait_for("POST", MESSAGES)
+            return during, fake
+
+    during, fake = run(scenario())
+    assert threads and all(name.startswith("revue-answer") for name in threads)
+    assert during >= 3  # about 6 were due in those 2 s; a blocked loop would send none
+    assert "Nick Turley" in field_text(fake.sent("POST", MESSAGES)[0].json)
