@@ -63,7 +63,7 @@ def do_index(engine: Revue, corpus: tuple[Path, ...] | list[Path]) -> IndexSumma
     finally:
         bars.close()
     for p in summary.problems:
-        click.echo(f"skipped {p.origin}: {p.reason}", err=True)
+        click.echo(f"{'warning' if p.kept else 'skipped'} {p.origin}: {p.reason}", err=True)
     click.echo(summary.describe())
     return summary
 

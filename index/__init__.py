@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from index.errors import (
     AlreadyInCorpus,
     CorpusPathError,
-    DuplicateArticleId,
     FetchFailed,
     IndexBusy,
     IndexDamaged,
@@ -58,7 +57,6 @@ __all__ = [
     "Citation",
     "Copy",
     "CorpusPathError",
-    "DuplicateArticleId",
     "FetchFailed",
     "Hit",
     "IndexBusy",

@@ -21,14 +21,6 @@ class CorpusPathError(RevueError):
     """A corpus path given by the user does not exist or cannot be read."""
 
 
-class DuplicateArticleId(RevueError):
-    """Two articles in the corpus have the same id."""
-
-    def __init__(self, article_id: str, first: str, second: str):
-        self.article_id, self.first, self.second = article_id, first, second
-        super().__init__(f"duplicate article id {article_id!r} in {first} and {second}")
-
-
 class InvalidQuestion(RevueError):
     """A question is empty, whitespace only or too long."""
 

@@ -59,10 +59,12 @@ class Article(_Bylined):
 
 @dataclass(frozen=True)
 class Problem:
-    """A corpus file (or line) that was skipped, and why."""
+    """A corpus file (or line) that was skipped, and why; ``kept``: it was indexed all the same,
+    less what the reason names (a date that is not a date)."""
 
     origin: str
     reason: str
+    kept: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,12 +241,14 @@ class IndexSummary:
     def describe(self) -> str:
         """One line for a person: what was indexed, what changed, what was skipped."""
         groups = f"{self.wire_groups} group{'' if self.wire_groups == 1 else 's'} of wire copies"
+        kept = sum(p.kept for p in self.problems)
+        warned = f" ({kept} indexed with a warning)" if kept else ""
         parts = [
             f"{self.articles_total} articles, {self.chunks_total} chunks indexed",
             f"{self.added} added, {self.changed} changed, {self.removed} removed, "
             f"{self.unchanged} unchanged",
             f"{self.chunks_embedded} chunks embedded",
-            f"{len(self.problems)} skipped",
+            f"{len(self.problems) - kept} skipped{warned}",
             groups,
         ]
         lead = "Rebuilt for a new embedding model: " if self.rebuilt else ""

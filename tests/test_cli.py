@@ -59,11 +59,13 @@ def test_unreadable_corpus_path(tmp_path):
     assert_one_line_error(result, "nowhere")
 
 
-def test_duplicate_ids(tmp_path):
-    write(tmp_path / "c" / "a.md", "---\nid: x\n---\nUn premier article assez long.\n")
-    write(tmp_path / "c" / "b.md", "---\nid: x\n---\nUn second article assez long.\n")
+def test_a_duplicate_id_is_one_line_naming_both_and_the_first_is_indexed(tmp_path):
+    a = write(tmp_path / "c" / "a.md", "---\nid: x\n---\nUn premier article assez long.\n")
+    b = write(tmp_path / "c" / "b.md", "---\nid: x\n---\nUn second article assez long.\n")
     result = run("index", "--corpus", str(tmp_path / "c"), data_dir=tmp_path / "d")
-    assert_one_line_error(result, "a.md", "b.md")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [f"skipped {b}: duplicate id 'x': already read from {a}"]
+    assert "1 articles" in result.stdout and "1 skipped" in result.stdout
 
 
 @pytest.mark.model

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import CorpusPathError, DuplicateArticleId
+from index.errors import CorpusPathError
 from index.ingest.corpus import load_corpus
 from index.records import Problem
 from tests.conftest import write
@@ -207,15 +207,17 @@ def test_malformed_inputs_are_problems(tmp_path: Path) -> None:
     assert "\n" not in reasons[str(bad_yaml)]
     assert reasons[str(unclosed)] == "bad front matter: no closing ---"
     assert reasons[str(empty)] == "empty text"
-    assert reasons[str(latin1)] == "not UTF-8 text"
+    assert reasons[str(latin1)] == (
+        "not UTF-8 text: byte 0xe9 on line 1 (Latin-1 or Windows-1252?)"
+    )
     assert reasons[str(nav_only)] == "no main text found in html"
     assert reasons[str(other)] == "unsupported file type .pdf"
     assert reasons[f"{lines}:2"].startswith("not valid JSON: ")
-    assert reasons[f"{lines}:3"] == "not a JSON object"
+    assert reasons[f"{lines}:3"] == "not a JSON object (a list)"
     assert reasons[f"{lines}:4"] == "missing id"
     assert reasons[f"{lines}:5"] == "missing text"
     assert reasons[f"{lines}:6"] == "empty text"
-    assert reasons[f"{lines}:7"] == "text is not a string"
+    assert reasons[f"{lines}:7"] == "text is not a string (a number)"
     assert reasons[str(corrupt)].startswith("corrupt gzip file")
     assert len(load.problems) == 13
 
@@ -246,24 +248,24 @@ def test_same_file_twice_is_loaded_once(tmp_path: Path) -> None:
     assert [a.id for a in load_corpus([tmp_path, path]).articles] == ["a"]
 
 
-def test_duplicate_id_across_files(tmp_path: Path) -> None:
+def test_duplicate_id_across_files_keeps_the_first(tmp_path: Path) -> None:
     first = write(tmp_path / "a.md", "---\nid: same\n---\nUn.\n")
     lines = write(
         tmp_path / "b.jsonl", jsonl({"id": "x", "text": "X."}, {"id": "same", "text": "D."})
     )
-    with pytest.raises(DuplicateArticleId) as info:
-        load_corpus([tmp_path])
-    assert info.value.article_id == "same"
-    assert (info.value.first, info.value.second) == (str(first), f"{lines}:2")
-    assert str(first) in str(info.value) and f"{lines}:2" in str(info.value)
+    load = load_corpus([tmp_path])
+    assert [(a.id, a.text) for a in load.articles] == [("same", "Un."), ("x", "X.")]
+    assert load.problems == (
+        Problem(f"{lines}:2", f"duplicate id 'same': already read from {first}"),
+    )
 
 
 def test_duplicate_id_across_paths(tmp_path: Path) -> None:
     a = write(tmp_path / "one" / "story.md", "Un.")
     b = write(tmp_path / "two" / "story.txt", "Deux.")
-    with pytest.raises(DuplicateArticleId) as info:
-        load_corpus([tmp_path / "one", tmp_path / "two"])
-    assert (info.value.first, info.value.second) == (str(a), str(b))
+    load = load_corpus([tmp_path / "one", tmp_path / "two"])
+    assert [(x.id, x.text) for x in load.articles] == [("story", "Un.")]
+    assert load.problems == (Problem(str(b), f"duplicate id 'story': already read from {a}"),)
 
 
 def test_missing_path_raises(tmp_path: Path) -> None:

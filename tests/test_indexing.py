@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import DuplicateArticleId, IndexMissing
+from index.errors import IndexMissing
 from index.storage.layout import vectors_path, writer_lock
 from tests.conftest import CORPUS, write
 
@@ -94,12 +94,15 @@ def test_bad_files_are_reported_and_the_rest_indexed(make_engine, tmp_path):
     assert "front matter" in reasons["broken.md"]
 
 
-def test_duplicate_id_is_an_error_naming_both(make_engine, tmp_path):
-    write(tmp_path / "c1" / "x.md", "---\nid: same\n---\nPremier texte de l'article.\n")
-    write(tmp_path / "c2" / "y.md", "---\nid: same\n---\nSecond texte de l'article.\n")
-    with pytest.raises(DuplicateArticleId) as err:
-        make_engine().index([tmp_path / "c1", tmp_path / "c2"])
-    assert "x.md" in str(err.value) and "y.md" in str(err.value)
+def test_a_duplicate_id_is_reported_naming_both_and_the_first_is_indexed(make_engine, tmp_path):
+    first = write(tmp_path / "c1" / "x.md", "---\nid: same\n---\nPremier texte de l'article.\n")
+    second = write(tmp_path / "c2" / "y.md", "---\nid: same\n---\nSecond texte de l'article.\n")
+    summary = make_engine().index([tmp_path / "c1", tmp_path / "c2"])
+    assert summary.articles_total == 1
+    (problem,) = summary.problems
+    assert problem.origin == str(second)
+    assert problem.reason == f"duplicate id 'same': already read from {first}"
+    assert "1 skipped" in summary.describe()
 
 
 def test_missing_index_is_reported(make_engine):

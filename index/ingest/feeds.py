@@ -15,6 +15,8 @@ from index.records import Article, Problem
 
 FEED_SUFFIXES = (".rss", ".atom", ".xml")
 _BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(?:p|div|li|h[1-6]|blockquote|tr)>")
+_FIRST_ELEMENT = re.compile(rb"<\w")
+_ENTITY_DECLARATION = re.compile(rb"(?i)<!ENTITY")
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class FeedEntry:
     link: str | None
     title: str | None
     full_text: bool  # the feed holds the whole article (content:encoded), not a summary
+    unread_date: str | None = None  # a date the feed gives but that is not one
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,15 @@ def fragment_text(html: str) -> str:
 
 
 def parse_feed(raw: bytes, origin: str) -> Feed:
-    """The entries of an RSS or Atom document; ``NotAFeed`` when it is not one."""
+    """The entries of an RSS or Atom document; ``NotAFeed`` when it is not one, or when it
+    declares XML entities: feedparser drops the unsafe ones itself, but a feed that declares
+    any is a billion-laughs or XXE attempt (a news feed has no use for them), not news."""
+    first = _FIRST_ELEMENT.search(raw)
+    if _ENTITY_DECLARATION.search(raw, 0, first.start() if first else len(raw)):
+        raise NotAFeed(
+            f"{origin} is a feed declaring XML entities, refused: they can expand to gigabytes "
+            "(billion laughs) or read local files (XXE)"
+        )
     parsed = feedparser.parse(raw)
     if not parsed.get("version") and not parsed.entries:
         raise NotAFeed(f"{origin} is not an RSS or Atom feed")
@@ -86,7 +97,9 @@ def parse_feed(raw: bytes, origin: str) -> Feed:
                 language=(parsed.feed.get("language") or "")[:2].lower() or None,
                 origin=f"{origin}#{key}",
             )
-        entries.append(FeedEntry(article, link, title, full))
+        given = dict.get(entry, "published") or dict.get(entry, "updated")
+        unread = given if given and not _date(entry) else None
+        entries.append(FeedEntry(article, link, title, full, unread))
     return Feed(feed_title, tuple(entries))
 
 
@@ -100,9 +113,15 @@ def feed_articles(raw: bytes, origin: str) -> tuple[list[Article], list[Problem]
             problems.append(Problem(f"{origin}#{n}", f"feed entry {name!r} has no text"))
         else:
             articles.append(entry.article)
+            if entry.unread_date:
+                date = " ".join(entry.unread_date.split())
+                reason = f"date {date!r} is not a date: indexed without one"
+                problems.append(Problem(entry.article.origin, reason, kept=True))
     return articles, problems
 
 
 def _date(entry: feedparser.FeedParserDict) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: the keys as the feed gave them, without feedparser's deprecated (and warned
+    # about) fallback from one to the other.
+    parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     return time.strftime("%Y-%m-%d", parsed) if parsed else None

@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 import yaml
 
 from index.errors import AlreadyInCorpus, FetchFailed, NotAnArticle, RevueError
-from index.ingest.corpus import html_article, load_corpus
+from index.ingest.articles import html_article
+from index.ingest.corpus import load_corpus
 from index.ingest.feeds import FEED_SUFFIXES, Feed, looks_like_feed, parse_feed
+from index.ingest.files import MAX_FILE_BYTES, megabytes
 from index.records import Article, Problem
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = MAX_FILE_BYTES  # what the corpus reader reads of one file
 TIMEOUT = 20.0
 USER_AGENT = "Revue/0.1 (news question answering; +https://github.com/revue-bot)"
 FEED_TYPES = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5"
@@ -72,6 +74,10 @@ def fetch(target: str) -> Fetched:
     if not path.is_file():
         raise FetchFailed(f"{target} is neither an http(s) URL nor a readable file")
     try:
+        if (size := path.stat().st_size) > MAX_BYTES:
+            raise NotAnArticle(
+                f"{target} is {megabytes(size)}, over the {megabytes(MAX_BYTES)} limit"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise FetchFailed(f"cannot read {target}: {exc.strerror}") from None
@@ -131,8 +137,9 @@ def read_articles(
         return entry_articles(parse_feed(doc.raw, target), target, get)
     if name.endswith((".md", ".markdown", ".txt")) and not doc.is_url:
         loaded = load_corpus([Path(doc.origin)])
-        if loaded.problems:
-            raise NotAnArticle(f"{target}: {loaded.problems[0].reason}")
+        skipped = [p for p in loaded.problems if not p.kept]
+        if skipped:
+            raise NotAnArticle(f"{target}: {skipped[0].reason}")
         return list(loaded.articles), []
     try:
         article = html_article(doc.raw, "", target, url=doc.origin if doc.is_url else None)
