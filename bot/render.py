@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 import discord
-from discord.utils import escape_markdown
+from discord.utils import escape_markdown, escape_mentions
 
 from index.records import Answer, ArticleInfo, Citation, Copy
 
@@ -136,16 +136,23 @@ def render_answer(answer: Answer, writing: str | None = None) -> Reply:
     a decline is text alone. ``writing`` is the checked answer so far while it is being written
     (an empty string before its first sentence)."""
     if answer.abstained or not answer.citations:
-        return Reply(fit_answer(answer.answer))
+        return Reply(fit_answer(escape_mentions(answer.answer)))
     embeds = citation_embeds(answer.citations)
     written = answer.written
     if writing is not None:
-        text = escape_markdown(writing) if writing else answer.answer
+        text = _model_text(writing) if writing else escape_mentions(answer.answer)
         return Reply(trim(text, CONTENT_LIMIT - len(WRITING) - 1) + "\n" + WRITING, embeds)
     if written is not None and written.shown:
-        text = trim(escape_markdown(written.text), CONTENT_LIMIT - len(WRITTEN_NOTE) - 1)
+        text = trim(_model_text(written.text), CONTENT_LIMIT - len(WRITTEN_NOTE) - 1)
         return Reply(f"{text}\n{WRITTEN_NOTE}", embeds)
-    return Reply(fit_answer(answer.answer), embeds)
+    return Reply(fit_answer(escape_mentions(answer.answer)), embeds)
+
+
+def _model_text(text: str) -> str:
+    """What a language model wrote, shown as plain text: no markdown, and no mention (it may
+    echo the question's "@everyone" or "<@&role>"); a zero-width space after each "@" keeps the
+    message from pinging even without ``NO_PINGS``."""
+    return escape_mentions(escape_markdown(text))
 
 
 def _source_line(a: ArticleInfo) -> str:

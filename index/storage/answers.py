@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +19,14 @@ from index.records import Answer, AnswerRecord, Citation, Copy, Feedback, VoteKi
 from index.storage.state import open_state
 
 VOTES: tuple[VoteKind, ...] = ("up", "down")
+# SQLite keeps UTF-8, which has no surrogates; a Python string can hold lone ones (a JSON escape
+# such as "\ud800", or a terminal's undecodable bytes, which Python reads as \udc80-\udcff).
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` as SQLite can keep it: each surrogate becomes U+FFFD (the replacement mark)."""
+    return SURROGATE.sub("\ufffd", text)
 
 
 def _now() -> str:
@@ -50,9 +59,9 @@ class AnswerLog:
         """Keep ``answer`` (to ``question`` as typed; ``answer.question`` is what the index was
         asked) before it is sent: its id goes into the vote buttons' ids."""
         row = {
-            "question": question,
-            "asked": answer.question,
-            "answer": answer.answer,
+            "question": storable(question),
+            "asked": storable(answer.question),
+            "answer": storable(answer.answer),
             "abstained": int(answer.abstained),
             "language": answer.language,
             "citations": json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False),
