@@ -71,8 +71,9 @@ def user_message(error: BaseException) -> str:
 
 
 def reindex_failure(error: RevueError) -> str:
-    """Why a /reindex failed, for the admin who ran it: the engine's own words (a corpus path,
-    a duplicate id), except for a concurrent writer, which gets the everyday sentence."""
+    """Why a /reindex failed, for the admin who ran it: the engine's own words (a corpus path
+    that is not there, a damaged index), except for a concurrent writer, which gets the everyday
+    sentence."""
     if isinstance(error, IndexBusy):
         return user_message(error)
     return str(error)

@@ -105,7 +105,10 @@ class Reindex(commands.Cog):
             log.warning("reindex failed: %s", exc)
             return f"Reindex failed: {reindex_failure(exc)}"
         log.info("reindex: %s", summary.describe())
-        skipped = "".join(f"\nskipped {p.origin}: {p.reason}" for p in summary.problems[:10])
+        skipped = "".join(
+            f"\n{'warning' if p.kept else 'skipped'} {p.origin}: {p.reason}"
+            for p in summary.problems[:10]
+        )
         return f"Reindex done: {summary.describe()}.{skipped}"[:2000]
 
     async def edit(self, interaction: discord.Interaction, content: str) -> None:
