@@ -205,7 +205,8 @@ class Revue(NewsDesk):
 
     def check_question(self, question: str) -> str:
         text = (question or "").strip()
-        if not text:
+        # Zero-width, format and control characters alone (U+200B, NUL) say nothing either.
+        if not any(c.isprintable() and not c.isspace() for c in text):
             raise InvalidQuestion("the question is empty")
         limit = self.settings.max_question_chars
         if len(text) > limit:

@@ -121,4 +121,4 @@ class NewsDesk:
 
     def standalone(self, previous: str, followup: str) -> str:
         """``followup`` as a question that stands alone, given the ``previous`` question."""
-        return standalone(previous, followup)
+        return standalone(previous, followup, self.settings.max_question_chars)

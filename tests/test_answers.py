@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index.errors import InvalidQuestion
 from index.search.language import question_entities
 
 INSTITUT = "institut-arts-numeriques-openai-code-rouge"
@@ -136,3 +137,9 @@ def test_punctuation_ends_a_name():
         "Métropole",
         "Jean-Marie Girier",
     ]
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\u200b\u200b", "\x00", "\u2028\u00a0", "\u202e"])
+def test_a_question_of_invisible_characters_is_empty(seed_index, question):
+    with pytest.raises(InvalidQuestion, match="the question is empty"):
+        seed_index.ask(question)

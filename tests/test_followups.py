@@ -76,6 +76,16 @@ def test_a_follow_up_is_made_standalone_by_its_form():
     assert standalone("", "and Gemini?") == "and Gemini?"
 
 
+def test_a_short_follow_up_to_a_question_near_the_limit_still_fits_it(engine):
+    long = "Who is Nick Turley " + "and what does he do " * 48 + "at OpenAI?"
+    assert 980 < len(long) <= 1000
+    for followup in ("why?", "and Gemini?", "what did he say about it?"):
+        asked = engine.standalone(long, followup)
+        assert len(asked) <= 1000 and followup.removeprefix("and ") in asked
+        assert asked.startswith("Who is Nick Turley")
+        engine.check_question(asked)  # not refused as too long
+
+
 def test_follow_ups_cite_the_right_quote_with_the_real_model(seed_engine):
     """The measure of ``standalone`` on pairs written over the seeds: 9 of 10 cite the quote
     that answers the follow-up among their first three citations (the follow-up alone: 8,

@@ -41,8 +41,9 @@ NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b[A-ZÀ-Ý][\w’'-]*(?:\s+[A-ZÀ-Ý][\w�
 WORD = re.compile(r"[\w’'-]+", re.UNICODE)
 
 
-def standalone(previous: str, followup: str) -> str:
-    """The question to ask for ``followup``, given the ``previous`` question it follows."""
+def standalone(previous: str, followup: str, limit: int | None = None) -> str:
+    """The question to ask for ``followup``, given the ``previous`` question it follows; at most
+    ``limit`` characters (the previous question is shortened, never the follow-up)."""
     previous, followup = previous.strip(), followup.strip()
     if not previous:
         return followup
@@ -53,10 +54,21 @@ def standalone(previous: str, followup: str) -> str:
         names = list(NAME.finditer(previous))
         if names:
             last = names[-1]
-            return previous[: last.start()] + name + previous[last.end() :]
+            asked = previous[: last.start()] + name + previous[last.end() :]
+            if limit is None or len(asked) <= limit:
+                return asked
     if connector or _points_back(followup) or len(_content(followup)) < SELF_CONTAINED_WORDS:
-        return f"{previous} {followup}"
+        return _joined(previous, followup, limit)
     return followup
+
+
+def _joined(previous: str, followup: str, limit: int | None) -> str:
+    """``previous`` then ``followup``; the previous question cut at a word to fit ``limit`` (a
+    short follow-up to a question near the limit must not be refused as too long)."""
+    room = len(previous) if limit is None else limit - len(followup) - 1
+    if room < len(previous):
+        previous = previous[: max(0, room)].rsplit(" ", 1)[0] if room > 0 else ""
+    return f"{previous} {followup}" if previous else followup
 
 
 def _bare_name(text: str) -> str | None:
