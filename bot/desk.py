@@ -21,6 +21,9 @@ from typing import TypeVar
 from bot.limits import Asker, Limits, Refusal, Throttle, Ticket
 
 T = TypeVar("T")
+# Written answers waiting at most: the embedded writer takes 10.5 s (p50) to 24.5 s (p95) each on
+# 2 cores (docs/benchmarks.md, "The writer"), so a sixth in line would come a minute or more late.
+WRITE_BACKLOG = 5
 
 
 class Refused(Exception):
@@ -101,6 +104,7 @@ class Desk:
         self.slots = FairSlots(workers)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="revue-answer")
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="revue-write")
+        self.writing = 0  # written answers started or waiting for the writer
 
     def admit(self, asker: Asker) -> Ticket:
         """A ticket to ask now (release it when the answer is sent), or ``Refused``."""
@@ -118,8 +122,17 @@ class Desk:
             finally:
                 self.throttle.timed(time.perf_counter() - started)
 
+    def can_write(self) -> bool:
+        """Whether a written answer may be started: past ``WRITE_BACKLOG`` waiting, the quotes
+        stand alone rather than promise a text that would come minutes later."""
+        return self.writing < WRITE_BACKLOG
+
     async def write(self, work: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.writer, work)
+        self.writing += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.writer, work)
+        finally:
+            self.writing -= 1
 
     def close(self) -> None:
         for pool in (self.pool, self.writer):

@@ -152,3 +152,20 @@ def test_the_desk_runs_work_off_the_loop_on_a_bounded_pool():
 
     names = asyncio.run(scenario())
     assert 1 <= len(names) <= 2 and all(n.startswith("revue-answer") for n in names)
+
+
+def test_past_the_write_backlog_no_written_answer_is_promised():
+    async def scenario() -> list[bool]:
+        desk = Desk(Limits(), workers=1)
+        hold = threading.Event()
+        seen = [desk.can_write()]
+        writes = [asyncio.create_task(desk.write(lambda: hold.wait(10))) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        seen.append(desk.can_write())
+        hold.set()
+        await asyncio.gather(*writes)
+        seen.append(desk.can_write())
+        desk.close()
+        return seen
+
+    assert asyncio.run(scenario()) == [True, False, True]

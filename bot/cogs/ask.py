@@ -46,7 +46,8 @@ class Ask(commands.Cog):
         return await self.desk.run(ticket, lambda: self.bot.engine.ask(question, 10, filters))
 
     def will_write(self, answer: Answer) -> bool:
-        return not answer.abstained and self.bot.engine.writer is not None
+        writer = self.bot.engine.writer is not None and self.desk.can_write()
+        return writer and not answer.abstained
 
     async def write_into(self, message: Edit, answer: Answer) -> None:
         """Edit the sent quotes into the written answer as its checked sentences come in (at
@@ -110,8 +111,8 @@ class Ask(commands.Cog):
             return
         with ticket:  # released by reply_to once the engine is done, or here whatever happens
             sent = await self.reply_to(message, ticket, question, previous, busy)
-        if sent is not None and self.will_write(sent[1]):
-            await self.write_into(*sent)
+        if sent is not None and sent[2]:
+            await self.write_into(sent[0], sent[1])
 
     async def reply_to(
         self,
@@ -120,9 +121,10 @@ class Ask(commands.Cog):
         question: str,
         previous: AnswerRecord | None,
         busy: bool,
-    ) -> tuple[discord.Message, Answer] | None:
-        """Answer ``message`` (in a new thread when the channel is busy); what was sent, or
-        None when the engine refused or failed (the user is told why)."""
+    ) -> tuple[discord.Message, Answer, bool] | None:
+        """Answer ``message`` (in a new thread when the channel is busy): what was sent, and
+        whether it promised a written answer; None when the engine refused or failed (the user
+        is told why)."""
         asked = self.bot.engine.standalone(previous.asked, question) if previous else question
         try:
             async with message.channel.typing():
@@ -137,12 +139,13 @@ class Ask(commands.Cog):
         ticket.release()  # the answer is ready: a follow-up sent the moment it shows is welcome
         thread = await open_thread(message, question) if busy and previous is None else None
         record = await self.remember(question, result, previous)
-        reply = render_answer(result, writing="" if self.will_write(result) else None)
+        writing = self.will_write(result)
+        reply = render_answer(result, writing="" if writing else None)
         view = vote_view(record.id) if record else discord.utils.MISSING
         send = thread.send if thread is not None else message.reply
         sent = await send(reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS)
         await self.shown(record, sent)
-        return sent, result
+        return sent, result, writing
 
     async def remember(
         self, question: str, answer: Answer, previous: AnswerRecord | None = None
