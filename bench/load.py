@@ -46,6 +46,7 @@ class Question:
     answered_at: float | None = None
     tries: int = 0
     pending: bool = False  # sent, no reply yet
+    turn: int = 0  # its place among its asker's questions told to wait for the one in flight
 
 
 def questions(count: int, users: int, channels: int, news: Path) -> list[Question]:
@@ -134,10 +135,14 @@ async def retry(
     again once it is answered (as a person would)."""
     if wait.group(1):
         await asyncio.sleep(float(wait.group(1)))
-    else:
-        mine = [o for o in by_message.values() if o.user == q.user and o is not q]
-        while any(o.pending for o in mine):
+    else:  # one at a time, in the order they were told to wait
+        mine = {id(o): o for o in by_message.values() if o.user == q.user}.values()
+        q.turn = 1 + max(o.turn for o in mine)
+        while any(o.pending for o in mine) or any(
+            0 < o.turn < q.turn and o.answered_at is None for o in mine
+        ):
             await asyncio.sleep(0.1)
+        q.turn = 0
     await ask(fake, q)
     by_message[q.message_ids[-1]] = q
 
