@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -176,6 +177,18 @@ class Revue(NewsDesk):
                 self._generation = generation
             return self._retriever
 
+    @contextmanager
+    def _reading(self) -> Iterator[tuple[Retriever, Store]]:
+        """The retriever of the generation the database is at, every read under it made at that
+        one instant (``Store.snapshot``), under the engine's lock. Another process may commit a
+        reindex at any moment: a question's chunks, articles and wire copies then still agree,
+        and its FAISS file is the one its generation names."""
+        self._open()  # the store, or IndexMissing
+        with self._lock:
+            assert self._store is not None
+            with self._store.snapshot():
+                yield self._open(), self._store
+
     def _load_vectors(self, store: Store, generation: int, meta: dict[str, str]) -> VectorIndex:
         path = vectors_path(self.data_dir, generation)
         dim = int(meta.get("dim") or 0)
@@ -226,11 +239,11 @@ class Revue(NewsDesk):
         """The best passages of the articles ``filters`` allow; in hybrid mode the reader
         reorders the first ``settings.rerank``."""
         text = self.check_question(query)
-        retriever = self._open()
+        self._open()
         qvec = self.embedder.encode_queries([text])[0]
         depth = self.settings.rerank if rerank and mode == "hybrid" else 0
         reader = self.reader if depth else None  # not even loaded when nothing is reordered
-        with self._lock:
+        with self._reading() as (retriever, _):
             hits = retriever.search(text, qvec, k=max(k, depth), mode=mode, filters=filters)
             articles = self._articles({h.article_id for h in hits[:depth]}) if reader else {}
         if reader is not None:
@@ -243,13 +256,12 @@ class Revue(NewsDesk):
         """The question's vector, the best passages (of the articles ``filters`` allow), their
         articles and their wire copies."""
         text = self.check_question(question)
-        retriever = self._open()
+        self._open()
         qvec = self.embedder.encode_queries([text])[0]
-        with self._lock:
-            assert self._store is not None
+        with self._reading() as (retriever, store):
             hits = retriever.search(text, qvec, k=k, filters=filters)
             articles = self._articles({h.article_id for h in hits})
-            copies = self._store.copies_of(articles)
+            copies = store.copies_of(articles)
         return Evidence(text, qvec, tuple(hits), articles, copies)
 
     def ask(self, question: str, k: int = 10, filters: Filters = NO_FILTERS) -> Answer:

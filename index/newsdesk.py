@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +59,7 @@ class NewsDesk:
         def check_question(self, question: str) -> str: ...
         def baseline(self, query_vec: np.ndarray) -> Baseline: ...
         def _open(self) -> Retriever: ...
+        def _reading(self) -> AbstractContextManager[tuple[Retriever, Store]]: ...
         def evidence(
             self, question: str, k: int = 10, filters: Filters = NO_FILTERS
         ) -> Evidence: ...
@@ -103,8 +105,8 @@ class NewsDesk:
         ``unit``; by default the unit suits the span (see ``index.coverage.timeline``)."""
         text = self.check_question(topic)
         qvec = self.embedder.encode_queries([text])[0]
-        baseline, retriever = self.baseline(qvec), self._open()
-        with self._lock:
+        baseline = self.baseline(qvec)
+        with self._reading() as (retriever, _):
             return build_timeline(retriever, text, qvec, baseline, filters, unit or "auto")
 
     def compare(self, question: str, filters: Filters = NO_FILTERS) -> Comparison:

@@ -3,6 +3,8 @@
 data/revue.db            articles, chunks (with their vectors), full-text index, metadata
 data/vectors-N.faiss     the vectors of generation N (derived: rebuilt from revue.db)
 data/index.lock          held by the one process writing (released by the OS if it dies)
+data/state.db            followed feeds, the bot's answers and votes (``storage.state``)
+data/state.lock          held while a process creates or migrates state.db
 """
 
 from __future__ import annotations
@@ -36,6 +38,21 @@ def writer_lock(data_dir: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             raise IndexBusy(f"another process is already writing the index in {data_dir}") from exc
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def state_lock(data_dir: Path) -> Iterator[None]:
+    """Wait for, then hold, the right to create or migrate ``state.db`` (a few milliseconds).
+    Several bot processes start on one data directory, and each opens ``state.db`` when ready:
+    unserialized, all but one failed on a fresh directory ("database is locked", or a table
+    already created by the other), 30 times in 30 tries with three processes."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / "state.lock", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)

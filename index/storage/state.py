@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from index.errors import IndexDamaged
+from index.storage.layout import state_lock
 
 MIGRATIONS = sqlite_utils.Migrations("revue-state")
 STATE_FILE = "state.db"
@@ -85,14 +86,16 @@ def state_path(data_dir: Path) -> Path:
 
 def open_state(data_dir: Path) -> sqlite_utils.Database:
     """The state database of ``data_dir``, created and brought up to date; safe to share
-    between threads, one writer at a time (WAL; writers wait up to 10 s for each other)."""
+    between threads and processes, one writer at a time (WAL; writers wait up to 10 s for each
+    other). Creating and migrating it is one process at a time (``state_lock``)."""
     path = state_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0)
     db = sqlite_utils.Database(conn)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
-        MIGRATIONS.apply(db)
+        with state_lock(data_dir):
+            db.execute("PRAGMA journal_mode=WAL")
+            MIGRATIONS.apply(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise IndexDamaged(f"{path} is not a readable Revue state database: {exc}") from exc
