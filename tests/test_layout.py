@@ -35,7 +35,7 @@ HOME = {
     },
     "feedparser": {"index/ingest/feeds.py"},
     "datasketch": {"index/indexing/wire.py"},
-    "trafilatura": {"index/ingest/corpus.py"},
+    "trafilatura": {"index/ingest/articles.py"},
     "py3langid": {"index/search/language.py"},
     "sentencex": {"index/sentences.py"},
     "Stemmer": {"index/stemming.py"},
