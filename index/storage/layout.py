@@ -12,7 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from index.errors import IndexBusy
@@ -29,18 +29,27 @@ def vectors_path(data_dir: Path, generation: int) -> Path:
 
 
 @contextmanager
-def writer_lock(data_dir: Path) -> Iterator[None]:
-    """One writer at a time; the OS releases the lock when its process dies."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(data_dir / "index.lock", os.O_CREAT | os.O_RDWR, 0o644)
+def file_lock(path: Path, wait: bool = True) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing); the OS releases it when its
+    process dies. Without ``wait``, ``BlockingIOError`` when another process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IndexBusy(f"another process is already writing the index in {data_dir}") from exc
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         yield
     finally:
         os.close(fd)
+
+
+@contextmanager
+def writer_lock(data_dir: Path) -> Iterator[None]:
+    """One writer at a time, or ``IndexBusy`` at once."""
+    with ExitStack() as held:
+        try:
+            held.enter_context(file_lock(data_dir / "index.lock", wait=False))
+        except BlockingIOError as exc:
+            raise IndexBusy(f"another process is already writing the index in {data_dir}") from exc
+        yield
 
 
 @contextmanager
@@ -49,13 +58,8 @@ def state_lock(data_dir: Path) -> Iterator[None]:
     Several bot processes start on one data directory, and each opens ``state.db`` when ready:
     unserialized, all but one failed on a fresh directory ("database is locked", or a table
     already created by the other), 30 times in 30 tries with three processes."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(data_dir / "state.lock", os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with file_lock(data_dir / "state.lock"):
         yield
-    finally:
-        os.close(fd)
 
 
 def drop_old_vectors(data_dir: Path, generation: int) -> None:

@@ -11,7 +11,6 @@ about 8 s for a three-quote answer (docs/benchmarks.md, "The writer").
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import os
@@ -20,12 +19,12 @@ import sys
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from index.errors import ModelUnavailable
 from index.model.e5model import default_cache_dir
+from index.storage.layout import file_lock
 
 log = logging.getLogger("revue")
 
@@ -50,7 +49,7 @@ def build_writer_model(
         return target
     say = progress or log.info
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _one_builder(target.parent):
+    with file_lock(target.parent / ".writer.lock"):  # one builder at a time
         if target.is_file():
             return target
         with tempfile.TemporaryDirectory(prefix=".writer-", dir=target.parent) as tmp:
@@ -92,16 +91,6 @@ def _join(wheels: list[Path], out: Path) -> str:
                     h.update(block)
                     sink.write(block)
     return h.hexdigest()
-
-
-@contextmanager
-def _one_builder(folder: Path) -> Iterator[None]:
-    fd = os.open(folder / ".writer.lock", os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 class LocalServer:
