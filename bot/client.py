@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import discord
 import yarl
@@ -20,6 +21,7 @@ from bot.settings import BotSettings
 from index.engine import Revue
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 COGS = (
     "bot.cogs.ask",
@@ -99,6 +101,13 @@ class RevueBot(commands.Bot):
             if not self.engine.is_indexed():
                 log.warning("nothing is indexed yet: run `revue index` or /reindex")
             self._warm_up = asyncio.create_task(self._load_model())
+
+    async def deferred(self, interaction: discord.Interaction, work: Callable[[], T]) -> T:
+        """A slash command's engine work: admitted by the fair limits (``Refused`` before
+        anything is shown), then the interaction deferred and ``work`` run on a desk worker."""
+        with self.desk.admit(asker(interaction)) as ticket:
+            await interaction.response.defer(thinking=True)
+            return await self.desk.run(ticket, work)
 
     async def on_message(self, message: discord.Message) -> None:
         """Questions are handled by the ask cog; there are no prefix commands."""

@@ -186,9 +186,9 @@ class Ask(commands.Cog):
         """Ask a question about the news coverage; the answer quotes its sources."""
         self.bot.engine.check_question(question)
         filters = parse_filters(outlet, since, until)
-        with self.desk.admit(asker(interaction)) as ticket:
-            await interaction.response.defer(thinking=True)
-            result = await self.answer(ticket, question, filters)
+        result = await self.bot.deferred(
+            interaction, lambda: self.bot.engine.ask(question, 10, filters)
+        )
         record = await self.remember(question, result)
         writing = self.will_write(result)
         reply = render_answer(result, writing="" if writing else None)

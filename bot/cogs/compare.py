@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import escape_markdown
 
-from bot.client import RevueBot, asker
+from bot.client import RevueBot
 from bot.filters import SINCE, UNTIL
 from bot.render import NO_PINGS, citation_embeds, trim
 from index.records import Comparison
@@ -58,9 +58,7 @@ class CompareCog(commands.Cog, name="Compare"):
         """Each outlet's best quote on a question, side by side, and who does not cover it."""
         self.bot.engine.check_question(question)
         filters = parse_filters(None, since, until)
-        with self.bot.desk.admit(asker(interaction)) as ticket:
-            await interaction.response.defer(thinking=True)
-            c = await self.bot.desk.run(ticket, lambda: self.bot.engine.compare(question, filters))
+        c = await self.bot.deferred(interaction, lambda: self.bot.engine.compare(question, filters))
         content, embeds = comparison_reply(c)
         await interaction.followup.send(content, embeds=embeds, allowed_mentions=NO_PINGS)
 

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import escape_markdown
 
-from bot.client import RevueBot, asker
+from bot.client import RevueBot
 from bot.filters import OUTLET, SINCE, UNTIL, outlet_choices
 from bot.render import COLOUR, DESCRIPTION_LIMIT, NO_PINGS, TITLE_LIMIT, linked, trim
 from index.coverage.chart import png
@@ -79,12 +79,12 @@ class TimelineCog(commands.Cog, name="Timeline"):
         self.bot.engine.check_question(topic)
         filters = parse_filters(outlet, since, until)
         forced: Unit | None = unit.value if unit else None  # type: ignore[assignment]
-        with self.bot.desk.admit(asker(interaction)) as ticket:
-            await interaction.response.defer(thinking=True)
-            t = await self.bot.desk.run(
-                ticket, lambda: self.bot.engine.timeline(topic, filters, forced)
-            )
-            image = await self.bot.desk.run(ticket, lambda: png(t)) if t.periods else None
+
+        def count_and_draw() -> tuple[Timeline, bytes | None]:
+            t = self.bot.engine.timeline(topic, filters, forced)
+            return t, png(t) if t.periods else None
+
+        t, image = await self.bot.deferred(interaction, count_and_draw)
         if image is None:
             text = nothing_matches(t.topic, filters)
             await interaction.followup.send(text, allowed_mentions=NO_PINGS)
