@@ -9,7 +9,8 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
 import discord
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WINDOW = 60.0  # seconds: REVUE_THREAD_WHEN_BUSY counts messages per minute
 THREAD_NAME_LIMIT = 100  # Discord's limit on a thread's name
+# Seconds a reply to one of Revue's messages waits for answers still being sent to be noted: a
+# send is bounded by discord.py's HTTP retries, and this only bounds a stuck one.
+NOTE_WAIT = 30.0
 
 
 class Opens(Protocol):
@@ -35,6 +39,8 @@ class Answers:
         self.engine = engine
         self._log: AnswerLog | None = None
         self._lock = threading.Lock()
+        self._showing = 0
+        self._noted = asyncio.Condition()
 
     def _open(self) -> AnswerLog:
         with self._lock:
@@ -45,6 +51,27 @@ class Answers:
     async def run(self, action: Callable[[AnswerLog], T]) -> T:
         """``action(log)`` in a worker thread (SQLite waits on other writers)."""
         return await asyncio.to_thread(lambda: action(self._open()))
+
+    @asynccontextmanager
+    async def showing(self) -> AsyncIterator[None]:
+        """Around sending an answer and noting which message shows it. A user can reply to
+        that message before the note is written (the bot fuzz did, 1 run in 7: the reply was
+        then not a follow-up, and in a quiet channel it went unanswered); ``noted`` waits."""
+        self._showing += 1
+        try:
+            yield
+        finally:
+            self._showing -= 1
+            async with self._noted:
+                self._noted.notify_all()
+
+    async def noted(self) -> None:
+        """Until no answer is between being sent and being noted (at most ``NOTE_WAIT`` s)."""
+        async with self._noted:
+            try:
+                await asyncio.wait_for(self._noted.wait_for(lambda: not self._showing), NOTE_WAIT)
+            except TimeoutError:
+                log.warning("an answer was still being sent after %.0f s", NOTE_WAIT)
 
     def close(self) -> None:
         with self._lock:
@@ -72,6 +99,14 @@ class ChannelPace:
         return len(seen)
 
 
+def replies_to(message: discord.Message, user_id: int) -> bool:
+    """Whether ``message`` is a reply to a message of ``user_id`` (Revue): addressed to it,
+    with or without the reply's ping."""
+    ref = message.reference
+    replied = ref.resolved if ref is not None else None
+    return isinstance(replied, discord.Message) and replied.author.id == user_id
+
+
 def started_by(channel: Any, user_id: int) -> bool:
     """Whether ``channel`` is a thread that ``user_id`` (Revue) started."""
     return isinstance(channel, discord.Thread) and channel.owner_id == user_id
@@ -89,7 +124,11 @@ async def previous_answer(
             if isinstance(replied, discord.Message) and replied.author.id != me:
                 return None  # a reply to someone else: not a follow-up
             message_id = ref.message_id
-            return await answers.run(lambda log: log.by_message(message_id))
+            found = await answers.run(lambda log: log.by_message(message_id))
+            if found is None and replies_to(message, me):
+                await answers.noted()  # the answer replied to may not be noted yet
+                found = await answers.run(lambda log: log.by_message(message_id))
+            return found
         if started_by(message.channel, me):
             thread_id = message.channel.id
             return await answers.run(lambda log: log.latest_in(thread_id))

@@ -115,6 +115,16 @@ class Fault:
 
 
 @dataclass
+class Hold:
+    """The next matching request is handled, then its response waits for ``released``."""
+
+    method: str
+    pattern: str
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    used: bool = False
+
+
+@dataclass
 class Gateway:
     """One shard's gateway session: sequence numbers, and events kept for RESUME."""
 
@@ -151,6 +161,7 @@ class FakeDiscord:
         self.requests: list[Recorded] = []
         self.unknown: list[Recorded] = []
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self.shards: dict[int, Gateway] = {}
         self.reject_intents = False
         self.ready = asyncio.Event()
@@ -271,11 +282,28 @@ class FakeDiscord:
                 return self._fault(fault.status)
         for method, rx, handler in self.routes:
             if method == request.method and (m := rx.match(path)):
-                return await handler(rec, m)
+                response = await handler(rec, m)
+                await self._held(rec)
+                return response
         self.unknown.append(rec)
         return json_response(
             {"message": f"fake discord has no route {request.method} {path}", "code": 0}, 404
         )
+
+    def hold(self, method: str, pattern: str) -> Hold:
+        """Hold back the response to the next matching request (it is recorded, and its
+        message created, at once) until ``hold.released`` is set: the bot's send is then in
+        flight while the test goes on."""
+        held = Hold(method, pattern)
+        self.holds.append(held)
+        return held
+
+    async def _held(self, rec: Recorded) -> None:
+        for held in self.holds:
+            if not held.used and held.method == rec.method and re.fullmatch(held.pattern, rec.path):
+                held.used = True
+                await held.released.wait()
+                return
 
     def _fault(self, status: int) -> web.Response:
         if status == 429:

@@ -125,6 +125,56 @@ def test_a_reply_to_an_answer_is_a_follow_up_citing_the_gemini_quote(seed_engine
     assert "Gemini" in record.citations[0].quote and "650 millions" in record.citations[0].quote
 
 
+def test_a_reply_sent_before_the_answers_send_returns_is_still_a_follow_up(engine):
+    """Found by the bot fuzz (1 run in 7): a reply that reached the bot before it had noted
+    which message shows the answer was taken for a plain message, and in a channel where Revue
+    answers only mentions it got nothing. Here the answer's send is held in flight while the
+    reply comes."""
+
+    async def scenario() -> tuple[Any, Any]:
+        async with FakeDiscord() as fake, running_bot(engine, fake):
+            held = fake.hold("POST", rf"/channels/{QUIET_CHANNEL}/messages")
+            await fake.send_message(
+                f"<@{BOT_ID}> How many weekly users does ChatGPT have?",
+                author=ALICE,
+                channel_id=QUIET_CHANNEL,
+            )
+            (first,) = await fake.wait_for("POST", MESSAGES)  # created, its response held
+            asked = await fake.send_message(
+                "and Gemini?", author=BOB, channel_id=QUIET_CHANNEL, reply_to=first.response
+            )
+            await asyncio.sleep(0)
+            held.released.set()
+            second = (await fake.wait_for("POST", MESSAGES, 2))[1]
+        assert str(second.json["message_reference"]["message_id"]) == asked["id"]
+        return first, second
+
+    first, second = run(scenario())
+    log = engine.answers()
+    record = log.by_message(int(second.response["id"]))
+    previous = log.by_message(int(first.response["id"]))
+    log.close()
+    assert record is not None and previous is not None and record.previous_id == previous.id
+    assert record.asked == "How many weekly users does Gemini have?"
+
+
+def test_a_reply_to_a_message_of_revue_that_is_not_an_answer_is_answered(engine):
+    async def scenario() -> Any:
+        async with FakeDiscord() as fake, running_bot(engine, fake):
+            await fake.send_message(f"<@{BOT_ID}>", author=ALICE, channel_id=QUIET_CHANNEL)
+            (help_text,) = await fake.wait_for("POST", MESSAGES)
+            await fake.send_message(
+                "Who is Nick Turley?",
+                author=ALICE,
+                channel_id=QUIET_CHANNEL,
+                reply_to=help_text.response,
+            )
+            return (await fake.wait_for("POST", MESSAGES, 2))[1]
+
+    answer = run(scenario())
+    assert "Nick Turley" in field_text(answer.json)
+
+
 def test_a_reply_after_a_restart_still_finds_the_previous_question(engine):
     async def scenario() -> Any:
         async with FakeDiscord() as fake:

@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import RevueBot, asker
-from bot.conversation import ChannelPace, open_thread, previous_answer
+from bot.conversation import ChannelPace, open_thread, previous_answer, replies_to
 from bot.desk import Refused
 from bot.errors import user_message
 from bot.filters import OUTLET, SINCE, UNTIL, outlet_choices
@@ -97,7 +97,9 @@ class Ask(commands.Cog):
         if me is None or message.author.bot:
             return
         previous = await previous_answer(self.answers, message, me.id)
-        question = self.question_in(message, follows=previous is not None)
+        # A reply to Revue is addressed to it, even to a message that is not an answer.
+        follows = previous is not None or replies_to(message, me.id)
+        question = self.question_in(message, follows=follows)
         if question is None:
             return
         if not question:
@@ -143,8 +145,11 @@ class Ask(commands.Cog):
         reply = render_answer(result, writing="" if writing else None)
         view = vote_view(record.id) if record else discord.utils.MISSING
         send = thread.send if thread is not None else message.reply
-        sent = await send(reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS)
-        await self.shown(record, sent)
+        async with self.answers.showing():
+            sent = await send(
+                reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS
+            )
+            await self.shown(record, sent)
         return sent, result, writing
 
     async def remember(
@@ -192,14 +197,15 @@ class Ask(commands.Cog):
         record = await self.remember(question, result)
         writing = self.will_write(result)
         reply = render_answer(result, writing="" if writing else None)
-        sent = await interaction.followup.send(
-            reply.content,
-            embeds=reply.embeds,
-            view=vote_view(record.id) if record else discord.utils.MISSING,
-            allowed_mentions=NO_PINGS,
-            wait=True,
-        )
-        await self.shown(record, sent)
+        async with self.answers.showing():
+            sent = await interaction.followup.send(
+                reply.content,
+                embeds=reply.embeds,
+                view=vote_view(record.id) if record else discord.utils.MISSING,
+                allowed_mentions=NO_PINGS,
+                wait=True,
+            )
+            await self.shown(record, sent)
         if writing:
             await self.write_into(sent, result)
 
