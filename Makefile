@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 CODE   := index bot cli tests bench
 
-.PHONY: install dependencies run test test-fast check format lint typecheck bench bench-revue calibrate clean
+.PHONY: install dependencies run test test-fast test-busy fuzz check format lint typecheck bench bench-revue calibrate clean
 
 install: $(STAMP)
 
@@ -38,9 +38,21 @@ run: install
 test: install
 	$(BIN)/pytest
 
-# Everything but the tests that load the real embedding model (a fake encoder stands in).
+# Everything but the tests that load the real embedding model (a fake encoder stands in) and
+# those that spend seconds starting processes or waiting out real back-offs, on 2 workers.
 test-fast: install
-	$(BIN)/pytest -m "not model"
+	$(BIN)/pytest -m "not model and not slow" -n 2
+
+# The whole suite while a second one runs beside it (ROUNDS=3: three times in a row): a test
+# whose verdict depends on the machine's speed fails here.
+test-busy: install
+	ROUNDS=$(or $(ROUNDS),1) tests/busy.sh
+
+# The full fuzz: 1,000 fresh hostile questions through the engine and 1,000 through the bot
+# (the default tiers run the same 100 each time). Run it before resolving an issue that touches
+# input handling.
+fuzz: install
+	$(BIN)/pytest tests/test_fuzz_questions.py --fuzz
 
 # What CI checks before the tests: formatting, lint, strict types.
 check: install

@@ -104,6 +104,8 @@ class Revue(NewsDesk):
         """The cross-encoder that reads (question, passage) pairs, loaded on first use; None
         where it is switched off or not built (the embedding cosine decides then)."""
         with self._lock:
+            if not self._reader_loaded and self.settings.reader == "none":
+                self._reader_loaded = True  # the default: torch and transformers not imported
             if not self._reader_loaded:
                 from index.model.reader import open_reader  # torch: imported only when needed
 

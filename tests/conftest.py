@@ -97,6 +97,14 @@ class OverlapReader:
         return np.array(out, dtype=np.float32)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz",
+        action="store_true",
+        help="the full fuzz (1,000 fresh examples a test) instead of the fixed sample of 50",
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if {"embedder", "reader"} & set(getattr(item, "fixturenames", ())):

@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.deadlines import HANG
+
 APP_ID = 900_000_000_000_000_001
 BOT_ID = APP_ID
 GUILD_ID = 900_000_000_000_000_100
@@ -245,7 +247,7 @@ class FakeDiscord:
         return [r for r in self.requests if r.method == method and rx.match(r.path)]
 
     async def wait_for(
-        self, method: str, pattern: str, count: int = 1, timeout: float = 60.0
+        self, method: str, pattern: str, count: int = 1, timeout: float = HANG
     ) -> list[Recorded]:
         deadline = time.monotonic() + timeout
         while len(found := self.sent(method, pattern)) < count:

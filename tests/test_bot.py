@@ -20,7 +20,9 @@ from bot.render import check_limits
 from bot.settings import BotSettings
 from index.records import Answer, ArticleInfo, Citation
 from tests.conftest import CORPUS, write
+from tests.deadlines import HANG
 from tests.fake_discord import APP_ID, BOT_ID, MANAGE_GUILD, FakeDiscord, user
+from tests.settle import Settle, until
 
 ALICE = user(1001, "alice")
 BOB = user(1002, "bob")
@@ -35,8 +37,10 @@ CALLBACK = r"/interactions/\d+/[^/]+/callback"
 CHANNEL_EDIT = rf"/channels/{QUESTION_CHANNEL}/messages/\d+"
 
 
-def run(coro: Coroutine[Any, Any, Any], timeout: float = 240) -> Any:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+def run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """A scenario on a new event loop; its waits have deadlines (HANG), and pytest-timeout
+    stops one that hangs between them."""
+    return asyncio.run(coro)
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +65,7 @@ async def running_bot(engine: Any, fake: FakeDiscord, **overrides: Any) -> Async
     bot = make_bot(engine, settings, guild_ready_timeout=0.05)
     started = asyncio.create_task(bot.start("fake-token"))
     ready = asyncio.create_task(bot.wait_until_ready())
-    await asyncio.wait({started, ready}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait({started, ready}, timeout=HANG, return_when=asyncio.FIRST_COMPLETED)
     if started.done():
         ready.cancel()
         started.result()
@@ -146,12 +150,17 @@ def test_a_mention_is_answered_with_a_citation_from_the_seed_corpus(seed_engine)
 def test_questions_channel_answered_other_channels_and_bots_ignored(seed_index):
     async def scenario() -> None:
         fake = FakeDiscord(channels=(QUESTION_CHANNEL, QUIET_CHANNEL))
-        async with fake, running_bot(seed_index, fake):
-            await fake.send_message("Who is Nick Turley?", author=ALICE, channel_id=QUIET_CHANNEL)
-            await fake.send_message("Who is Nick Turley?", author=OTHER_BOT)
-            await fake.send_message("Who is Nick Turley?", author=BOB)
-            (reply,) = await fake.wait_for("POST", MESSAGES)
-            await asyncio.sleep(0.5)
+        async with fake, running_bot(seed_index, fake) as bot:
+            settle = Settle(bot)
+            sent = [
+                await fake.send_message(
+                    "Who is Nick Turley?", author=ALICE, channel_id=QUIET_CHANNEL
+                ),
+                await fake.send_message("Who is Nick Turley?", author=OTHER_BOT),
+                await fake.send_message("Who is Nick Turley?", author=BOB),
+            ]
+            await settle(*(m["id"] for m in sent))
+        (reply,) = fake.sent("POST", MESSAGES)
         assert reply.path == f"/channels/{QUESTION_CHANNEL}/messages"
         assert "Nick Turley" in field_text(reply.json)
         assert len(fake.sent("POST", MESSAGES)) == 1
@@ -161,13 +170,13 @@ def test_questions_channel_answered_other_channels_and_bots_ignored(seed_index):
 
 def test_a_bare_mention_gets_help_and_an_empty_channel_message_is_ignored(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_index, fake):
-            await fake.send_message("", author=BOB)  # e.g. an image alone
-            await fake.send_message(f"<@{BOT_ID}>", author=ALICE, channel_id=QUIET_CHANNEL)
-            (reply,) = await fake.wait_for("POST", MESSAGES)
-            await asyncio.sleep(0.3)
+        async with FakeDiscord() as fake, running_bot(seed_index, fake) as bot:
+            settle = Settle(bot)
+            image = await fake.send_message("", author=BOB)  # e.g. an image alone
+            bare = await fake.send_message(f"<@{BOT_ID}>", author=ALICE, channel_id=QUIET_CHANNEL)
+            await settle(image["id"], bare["id"])
+        (reply,) = fake.sent("POST", MESSAGES)
         assert reply.json["content"].startswith("Ask me about the coverage")
-        assert len(fake.sent("POST", MESSAGES)) == 1
 
     run(scenario())
 
@@ -325,15 +334,17 @@ def test_an_answer_over_the_limits_is_trimmed_and_keeps_every_citation(seed_inde
     run(scenario())
 
 
+@pytest.mark.slow  # waits out discord.py's real back-off after a 500 (~3 s)
 def test_a_429_and_a_500_on_a_reply_are_retried(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(seed_index, fake):
+        async with FakeDiscord() as fake, running_bot(seed_index, fake) as bot:
+            settle = Settle(bot)
             fake.fail("POST", MESSAGES, 429)
             fake.fail("POST", MESSAGES, 500)
-            await fake.send_message("Who is Nick Turley?", author=ALICE)
-            attempts = await fake.wait_for("POST", MESSAGES, 3)
-            await asyncio.sleep(0.3)
-        assert len(fake.sent("POST", MESSAGES)) == 3
+            asked = await fake.send_message("Who is Nick Turley?", author=ALICE)
+            await settle(asked["id"])
+        attempts = fake.sent("POST", MESSAGES)
+        assert len(attempts) == 3
         assert attempts[0].json == attempts[1].json == attempts[2].json
         # the 429 said retry_after 0.3 s, and discord.py waited that long before trying again
         assert attempts[1].at - attempts[0].at >= 0.3
@@ -407,10 +418,10 @@ def test_reindex_reports_progress_answers_meanwhile_then_the_new_article_is_answ
             during_new = (await fake.wait_for("POST", MESSAGES, count=2))[-1]
             running = fake.sent("PATCH", ORIGINAL)[-1].json.get("content", "")
             release.set()
-            for _ in range(600):
-                if "Reindex done" in fake.sent("PATCH", ORIGINAL)[-1].json.get("content", ""):
-                    break
-                await asyncio.sleep(0.1)
+            await until(
+                lambda: "Reindex done" in fake.sent("PATCH", ORIGINAL)[-1].json.get("content", ""),
+                "the reindex says it is done",
+            )
             edits = fake.sent("PATCH", ORIGINAL)
             await fake.send_message(
                 f"<@{BOT_ID}> Combien la Métropole a-t-elle investi dans le tramway T10 ?",
@@ -448,16 +459,13 @@ def test_reindex_by_a_non_admin_is_refused_privately(make_engine, tmp_path: Path
             bot.get_cog(
                 "Reindex"
             ).token_lifetime = 0  # as if 15 minutes had passed: edit via channel
-            await fake.slash("reindex", author=BOB, permissions=0)
-            (refusal,) = await fake.wait_for("POST", CALLBACK)
-            await asyncio.sleep(0.3)
+            settle = Settle(bot)
+            refused = await fake.slash("reindex", author=BOB, permissions=0)
+            await settle(refused["id"])
+            (refusal,) = fake.sent("POST", CALLBACK)
             assert not fake.sent("PATCH", ORIGINAL) and not engine.is_indexed()
-            await fake.slash("reindex", author=ALICE, permissions=0)  # listed in REVUE_ADMIN_IDS
-            for _ in range(600):
-                edits = fake.sent("PATCH", CHANNEL_EDIT)
-                if edits and "Reindex done" in edits[-1].json["content"]:
-                    break
-                await asyncio.sleep(0.1)
+            admin = await fake.slash("reindex", author=ALICE, permissions=0)  # in REVUE_ADMIN_IDS
+            await settle(admin["id"])
         assert fake.sent("PATCH", CHANNEL_EDIT), [(r.method, r.path) for r in fake.requests]
         assert "1 added" in fake.sent("PATCH", CHANNEL_EDIT)[-1].json["content"]
         assert refusal.json["type"] == 4
@@ -492,17 +500,19 @@ class ManyArticlesEngine:
 
 def test_long_source_lists_are_paged_with_buttons_for_the_caller_only(seed_index):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(ManyArticlesEngine(seed_index), fake):
+        async with FakeDiscord() as fake, running_bot(ManyArticlesEngine(seed_index), fake) as bot:
+            settle = Settle(bot)
             await fake.slash("sources", author=ALICE)
             (first,) = await fake.wait_for("POST", FOLLOWUP)
             assert first.response is not None
             buttons = first.json["components"][0]["components"]
             assert [b["label"] for b in buttons] == ["Previous", "Next"]
             assert buttons[0]["disabled"] is True and buttons[1]["disabled"] is False
-            await fake.click(first.response, buttons[1]["custom_id"], author=BOB)  # not theirs
-            await fake.click(first.response, buttons[1]["custom_id"], author=ALICE)
-            await fake.wait_for("POST", CALLBACK, 3)
-            await asyncio.sleep(0.3)
+            clicks = [
+                await fake.click(first.response, buttons[1]["custom_id"], author=BOB),  # not theirs
+                await fake.click(first.response, buttons[1]["custom_id"], author=ALICE),
+            ]
+            await settle(*(c["id"] for c in clicks))
         assert first.json["flags"] & 64
         assert first.json["embeds"][0]["footer"]["text"] == "40 articles · page 1 of 3"
         (update,) = [c for c in fake.sent("POST", CALLBACK) if c.json["type"] == 7]

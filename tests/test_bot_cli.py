@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from bot.runner import INTENT_HELP
 from cli.main import cli
 from tests.conftest import ROOT
+from tests.deadlines import HANG
 from tests.fake_discord import BOT_ID, FakeDiscord, user
 from tests.test_bot import MESSAGES, field_text, run
 
@@ -59,11 +60,11 @@ def test_revue_bot_process_answers_and_exits_0_on_sigterm(seed_engine, tmp_path)
         async with FakeDiscord() as fake:
             proc = await start(fake, seed_engine.data_dir, tmp_path)
             try:
-                await asyncio.wait_for(fake.ready.wait(), 120)
+                await asyncio.wait_for(fake.ready.wait(), HANG)
                 await fake.send_message(f"<@{BOT_ID}> Who is Nick Turley?", author=ALICE)
-                (reply,) = await fake.wait_for("POST", MESSAGES, timeout=120)
+                (reply,) = await fake.wait_for("POST", MESSAGES)
                 proc.send_signal(signal.SIGTERM)
-                _, err = await asyncio.wait_for(proc.communicate(), 60)
+                _, err = await asyncio.wait_for(proc.communicate(), HANG)
             finally:
                 if proc.returncode is None:
                     proc.kill()
@@ -82,7 +83,7 @@ def test_missing_message_content_intent_is_one_sentence(seed_engine, tmp_path):
         async with FakeDiscord() as fake:
             fake.reject_intents = True
             proc = await start(fake, seed_engine.data_dir, tmp_path)
-            _, err = await asyncio.wait_for(proc.communicate(), 120)
+            _, err = await asyncio.wait_for(proc.communicate(), HANG)
             return proc.returncode or 0, err.decode()
 
     code, err = run(scenario())

@@ -4,13 +4,16 @@ questions at once)."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from typing import Any
 
+import pytest
+
 from bot.client import ShardedRevueBot
 from index.records import Answer
+from tests.deadlines import HANG
 from tests.fake_discord import GUILD_ID, FakeDiscord, user
+from tests.settle import until
 from tests.test_bot import MESSAGES, QUESTION_CHANNEL, field_text, run, running_bot
 
 OTHER_SERVER = GUILD_ID + (1 << 22)  # on the other shard of two: (id >> 22) % 2 differs
@@ -30,7 +33,7 @@ class GatedEngine:
 
     def ask(self, question: str, *args: Any, **kwargs: Any) -> Answer:
         self.asked.append(question)
-        self.gate.wait(60)
+        assert self.gate.wait(HANG), "the test never opened the gate"
         return self.inner.ask(question, *args, **kwargs)
 
 
@@ -49,7 +52,7 @@ def test_a_flood_from_one_server_is_capped_and_does_not_starve_another(seed_inde
     async def scenario() -> FakeDiscord:
         async with (
             FakeDiscord(servers={OTHER_SERVER: (OTHER_CHANNEL,)}) as fake,
-            running_bot(engine, fake, channels=[QUESTION_CHANNEL, OTHER_CHANNEL], **limits),
+            running_bot(engine, fake, channels=[QUESTION_CHANNEL, OTHER_CHANNEL], **limits) as bot,
         ):
             for n in range(6):
                 asker = user(2000 + n, f"reader{n}")
@@ -62,7 +65,10 @@ def test_a_flood_from_one_server_is_capped_and_does_not_starve_another(seed_inde
                 author=user(3000, "elsewhere"),
                 channel_id=OTHER_CHANNEL,
             )
-            await asyncio.sleep(0.3)
+            await until(
+                lambda: OTHER_SERVER in bot.desk.slots.waiting,
+                "the other server's question waits for a worker",
+            )
             assert len(fake.sent("POST", MESSAGES)) == len(refusals) + 1  # nothing answered yet
             engine.gate.set()
             await fake.wait_for("POST", MESSAGES, 3 + 4 + 1)
@@ -82,6 +88,7 @@ def test_a_flood_from_one_server_is_capped_and_does_not_starve_another(seed_inde
     assert len(engine.asked) == 5
 
 
+@pytest.mark.slow  # discord.py waits 5 s before it identifies a second shard
 def test_with_revue_shards_each_shard_carries_its_servers_questions(seed_index):
     async def scenario() -> tuple[FakeDiscord, Any]:
         async with (
@@ -123,10 +130,10 @@ def test_a_slow_answer_runs_on_a_worker_and_heartbeats_go_on_meanwhile(seed_inde
     async def scenario() -> tuple[int, FakeDiscord]:
         async with FakeDiscord(heartbeat_ms=300) as fake, running_bot(engine, fake):
             await fake.send_message("Who is Nick Turley?", author=user(1, "a"))
-            while not engine.asked:
-                await asyncio.sleep(0.05)
+            await until(lambda: engine.asked, "the question reaches the engine")
             before = len(fake.heartbeats)
-            await asyncio.sleep(2.0)  # the answer is held by the gate all this time
+            # The answer is held by the gate all this time; a blocked loop would send none.
+            await until(lambda: len(fake.heartbeats) - before >= 3, "3 heartbeats meanwhile")
             during = len(fake.heartbeats) - before
             engine.gate.set()
             await fake.wait_for("POST", MESSAGES)
@@ -134,5 +141,5 @@ def test_a_slow_answer_runs_on_a_worker_and_heartbeats_go_on_meanwhile(seed_inde
 
     during, fake = run(scenario())
     assert threads and all(name.startswith("revue-answer") for name in threads)
-    assert during >= 3  # about 6 were due in those 2 s; a blocked loop would send none
+    assert during >= 3
     assert "Nick Turley" in field_text(fake.sent("POST", MESSAGES)[0].json)

@@ -12,6 +12,7 @@ import discord
 
 from bot.render import WRITING, WRITTEN_NOTE, check_limits
 from tests.conftest import CORPUS
+from tests.deadlines import HANG
 from tests.fake_discord import APP_ID, FakeDiscord
 from tests.fake_llm import FakeLLM, Reply
 from tests.test_bot import (
@@ -31,7 +32,7 @@ FOLLOWUP_EDIT = rf"/webhooks/{APP_ID}/[^/]+/messages/\d+"
 
 async def final_edit(fake: FakeDiscord, path: str) -> dict[str, Any]:
     """The edit that ends the writing (earlier ones show the answer so far)."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG
     while time.monotonic() < deadline:
         edits = fake.sent("PATCH", path)
         if edits and not edits[-1].json["content"].endswith(WRITING):

@@ -13,9 +13,10 @@ from click.testing import CliRunner
 
 from cli.main import cli
 from tests.conftest import CORPUS, ROOT, write
+from tests.deadlines import HANG
 
 
-def run(*args, data_dir, stdin=None, timeout=300):
+def run(*args, data_dir, stdin=None, timeout=HANG):
     env = {**os.environ, "REVUE_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
     return subprocess.run(
         [sys.executable, "-m", "cli.main", *args],
@@ -41,6 +42,8 @@ def assert_one_line_error(result, *words):
         assert w in lines[0]
 
 
+# These start `revue` as a process (its entry point turns errors into one line): ~1 s each.
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("question", "words"),
     [("", ["empty"]), ("   \n\t ", ["empty"]), ("why " * 400, ["1599", "1000"])],
@@ -49,21 +52,26 @@ def test_bad_questions(tmp_path, question, words):
     assert_one_line_error(run("ask", question, data_dir=tmp_path), *words)
 
 
+@pytest.mark.slow
 def test_missing_index(tmp_path):
     assert_one_line_error(run("ask", "Who is Nick Turley?", data_dir=tmp_path), "revue index")
     assert_one_line_error(run("sources", data_dir=tmp_path), "revue index")
 
 
+@pytest.mark.slow
 def test_unreadable_corpus_path(tmp_path):
     result = run("index", "--corpus", str(tmp_path / "nowhere"), data_dir=tmp_path)
     assert_one_line_error(result, "nowhere")
 
 
-def test_a_duplicate_id_is_one_line_naming_both_and_the_first_is_indexed(tmp_path):
+def test_a_duplicate_id_is_one_line_naming_both_and_the_first_is_indexed(tmp_path, make_engine):
+    """In this process with the fake encoder (as a process, it spent 12 s loading the model)."""
     a = write(tmp_path / "c" / "a.md", "---\nid: x\n---\nUn premier article assez long.\n")
     b = write(tmp_path / "c" / "b.md", "---\nid: x\n---\nUn second article assez long.\n")
-    result = run("index", "--corpus", str(tmp_path / "c"), data_dir=tmp_path / "d")
-    assert result.returncode == 0, result.stderr
+    engine = make_engine()
+    result = invoke(engine, "index", "--corpus", str(tmp_path / "c"))
+    assert result.exit_code == 0, result.stderr
+    assert [s.id for s in engine.sources()] == ["x"] and "premier" in engine.article("x").text
     assert result.stderr.splitlines() == [f"skipped {b}: duplicate id 'x': already read from {a}"]
     assert "1 articles" in result.stdout and "1 skipped" in result.stdout
 
@@ -181,7 +189,7 @@ def test_index_shows_progress_bars_on_a_terminal_and_nothing_otherwise(tmp_path)
         stdout=subprocess.PIPE,
         stderr=slave,
         text=True,
-        timeout=300,
+        timeout=HANG,
     )
     os.close(slave)
     reader.join(10)

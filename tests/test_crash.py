@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPUS, ROOT, write
+from tests.deadlines import HANG
 from tests.test_indexing import Spy, article
 
 pytestmark = pytest.mark.model  # starts or loads the real embedding model
@@ -70,7 +71,7 @@ def run_helper(point: str, data_dir: Path, news: Path) -> subprocess.CompletedPr
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=HANG * 2,  # a whole `revue index` run
     )
 
 
@@ -152,7 +153,7 @@ def test_a_reindex_killed_from_outside_mid_embedding(base_index, tmp_path, embed
         stderr=subprocess.DEVNULL,
     )
     db = sqlite3.connect(f"file:{data / 'revue.db'}?mode=ro", uri=True)
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + HANG
     try:
         while time.monotonic() < deadline and proc.poll() is None:
             try:
@@ -163,7 +164,7 @@ def test_a_reindex_killed_from_outside_mid_embedding(base_index, tmp_path, embed
             time.sleep(0.05)
         assert proc.poll() is None, "the index run finished before it could be killed"
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
+        proc.wait(timeout=HANG)
     finally:
         db.close()
         if proc.poll() is None:

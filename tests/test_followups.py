@@ -14,6 +14,7 @@ from index.conversation.followup import standalone
 from index.evaluation import normalize
 from tests.conftest import CORPUS
 from tests.fake_discord import BOT_ID, FakeDiscord
+from tests.settle import Settle
 from tests.test_bot import (
     ALICE,
     BOB,
@@ -201,7 +202,8 @@ def test_a_reply_after_a_restart_still_finds_the_previous_question(engine):
 
 def test_a_busy_channel_gets_a_thread_whose_messages_are_follow_ups(engine):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(engine, fake, thread_when_busy=2):
+        async with FakeDiscord() as fake, running_bot(engine, fake, thread_when_busy=2) as bot:
+            settle = Settle(bot)
             await fake.send_message("lunch?", author=BOB, channel_id=QUIET_CHANNEL)
             await fake.send_message("yes, at noon", author=ALICE, channel_id=QUIET_CHANNEL)
             question = await fake.send_message(
@@ -216,8 +218,10 @@ def test_a_busy_channel_gets_a_thread_whose_messages_are_follow_ups(engine):
             (answer,) = await fake.wait_for("POST", rf"/channels/{thread}/messages")
             await fake.send_message("and Gemini?", author=BOB, channel_id=thread)  # no mention
             replies = await fake.wait_for("POST", rf"/channels/{thread}/messages", 2)
-            await fake.send_message("Who is Nick Turley?", author=BOB, channel_id=QUIET_CHANNEL)
-            await asyncio.sleep(0.5)
+            aside = await fake.send_message(
+                "Who is Nick Turley?", author=BOB, channel_id=QUIET_CHANNEL
+            )
+            await settle(aside["id"])
         assert start.path == f"/channels/{QUIET_CHANNEL}/messages/{thread}/threads"
         assert start.json["name"] == "How many weekly users does ChatGPT have?"
         assert "message_reference" not in answer.json  # the thread is the context
@@ -235,12 +239,14 @@ def test_a_busy_channel_gets_a_thread_whose_messages_are_follow_ups(engine):
 
 def test_a_quiet_channel_is_answered_inline(engine):
     async def scenario() -> None:
-        async with FakeDiscord() as fake, running_bot(engine, fake, thread_when_busy=2):
-            await fake.send_message("lunch?", author=BOB, channel_id=QUIET_CHANNEL)
-            await fake.send_message(
+        async with FakeDiscord() as fake, running_bot(engine, fake, thread_when_busy=2) as bot:
+            settle = Settle(bot)
+            lunch = await fake.send_message("lunch?", author=BOB, channel_id=QUIET_CHANNEL)
+            asked = await fake.send_message(
                 f"<@{BOT_ID}> Who is Nick Turley?", author=ALICE, channel_id=QUIET_CHANNEL
             )
-            (reply,) = await fake.wait_for("POST", rf"/channels/{QUIET_CHANNEL}/messages")
+            await settle(lunch["id"], asked["id"])
+        (reply,) = fake.sent("POST", rf"/channels/{QUIET_CHANNEL}/messages")
         assert "Nick Turley" in field_text(reply.json)
         assert not fake.sent("POST", r"/channels/\d+/messages/\d+/threads")
 

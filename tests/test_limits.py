@@ -11,6 +11,7 @@ import pytest
 from bot.desk import Desk, FairSlots, Refused
 from bot.errors import user_message
 from bot.limits import Asker, Limits, Refusal, Throttle, Ticket, Why
+from tests.deadlines import HANG
 
 
 class Clock:
@@ -159,7 +160,7 @@ def test_past_the_write_backlog_no_written_answer_is_promised():
         desk = Desk(Limits(), workers=1)
         hold = threading.Event()
         seen = [desk.can_write()]
-        writes = [asyncio.create_task(desk.write(lambda: hold.wait(10))) for _ in range(5)]
+        writes = [asyncio.create_task(desk.write(lambda: hold.wait(HANG))) for _ in range(5)]
         await asyncio.sleep(0.05)
         seen.append(desk.can_write())
         hold.set()

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CORPUS, ROOT, write
+from tests.deadlines import HANG
 from tests.fake_discord import BOT_ID, FakeDiscord, Recorded, user
 
 MESSAGES = r"/channels/\d+/messages"
@@ -53,9 +54,9 @@ NEW_QUESTION, NEW_ANSWER = (
     "Qui est la nouvelle gardienne du phare de Cordouan ?",
     "Mathilde Roussel",
 )
-# Seconds for one step. Idle, an answer takes ~1 s and the whole test ~1 min; with three model
-# loads and other jobs on the 2 cores, answers took up to 17 s and `revue index` 130 s.
-TIMEOUT = 120
+# Idle, an answer takes ~1 s and the whole test ~1 min; with three model loads and other jobs
+# on the 2 cores, answers took up to 17 s and `revue index` 130 s: each step waits HANG.
+TIMEOUT = HANG
 
 
 def copy_data_dir(src: Path, dst: Path) -> Path:
@@ -278,6 +279,7 @@ def corpus_at(folder: Path, n: int) -> str:
     return budget
 
 
+@pytest.mark.slow  # starts processes
 def test_reader_processes_keep_answering_while_generations_are_committed(make_engine, tmp_path):
     """Before ``Store.snapshot``, 27 of 2,340 such questions failed (a chunk found before a
     commit, its article gone after it: KeyError); every question must now be answered."""
@@ -303,7 +305,7 @@ def test_reader_processes_keep_answering_while_generations_are_committed(make_en
             last = corpus_at(corpus, n)
             writer.index([corpus])
         stop.touch()
-        outcomes = [r.communicate(timeout=120) for r in readers]
+        outcomes = [r.communicate(timeout=HANG) for r in readers]
     finally:
         for r in readers:
             if r.poll() is None:
@@ -328,6 +330,7 @@ def _open_states(folders: list[str], start: Any, results: Any) -> None:
             results.put(repr(exc))
 
 
+@pytest.mark.slow  # starts processes
 def test_processes_opening_a_fresh_state_database_at_once_all_succeed(tmp_path):
     """Bots on one data directory open ``state.db`` when they become ready; on a fresh directory
     all but one failed, every time, before ``state_lock``."""
@@ -338,10 +341,10 @@ def test_processes_opening_a_fresh_state_database_at_once_all_succeed(tmp_path):
     for p in procs:
         p.start()
     try:
-        outcomes = [results.get(timeout=60) for _ in range(len(procs) * len(folders))]
+        outcomes = [results.get(timeout=HANG) for _ in range(len(procs) * len(folders))]
     finally:
         for p in procs:
-            p.join(timeout=60)
+            p.join(timeout=HANG)
             if p.is_alive():
                 p.kill()
     assert outcomes == ["ok"] * len(outcomes)

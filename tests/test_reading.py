@@ -125,6 +125,7 @@ def test_english_questions_must_come_from_the_training_split():
         english_questions({first["id"]})
 
 
+@pytest.mark.slow  # imports torch and transformers (4 s)
 def test_without_training_data_revue_model_says_so_and_the_reader_is_off(tmp_path, monkeypatch):
     from click.testing import CliRunner
 

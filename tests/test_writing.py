@@ -142,6 +142,7 @@ def test_an_article_that_gives_orders_is_data_and_what_obeys_it_is_dropped(make_
     assert not answer.written.shown and render_answer(answer).startswith(answer.answer)
 
 
+@pytest.mark.slow  # waits out a real back-off before the retry
 def test_a_dead_endpoint_leaves_the_extractive_answer_and_is_logged_once(
     make_engine, seeds, caplog
 ):
@@ -158,6 +159,7 @@ def test_a_dead_endpoint_leaves_the_extractive_answer_and_is_logged_once(
     assert len(warnings) == 1
 
 
+@pytest.mark.slow  # waits out a real time-out
 def test_a_slow_model_times_out_and_a_failing_one_is_retried(seeds):
     with FakeLLM(Reply(f"{PAUSED} [1].", delay=3)) as llm:
         slow = ask(seeds(llm, llm_timeout=0.5))

@@ -127,7 +127,7 @@ class Feeds(commands.Cog):
             ephemeral=True,
             allowed_mentions=NO_PINGS,
         )
-        task = asyncio.create_task(self.poll_round())
+        task = asyncio.create_task(self.poll_round(), name="revue-feed-poll")
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
 

@@ -69,7 +69,7 @@ class Reindex(commands.Cog):
             )
             return
         self.progress = None
-        self.task = asyncio.create_task(self.run(interaction))
+        self.task = asyncio.create_task(self.run(interaction), name="revue-reindex")
 
     async def run(self, interaction: discord.Interaction) -> None:
         """Index off the event loop, editing the status message as the stages advance."""
