@@ -42,4 +42,6 @@ for round in $(seq "$ROUNDS"); do
         fi
     done
 done
+rm -rf "$WORK/load-tmp" "$WORK/main-tmp"
+echo "the load runs' logs: $WORK"
 exit "$failed"
