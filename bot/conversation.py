@@ -39,8 +39,7 @@ class Answers:
         self.engine = engine
         self._log: AnswerLog | None = None
         self._lock = threading.Lock()
-        self._showing = 0
-        self._noted = asyncio.Condition()
+        self._showing: set[asyncio.Future[None]] = set()  # answers being sent, not noted yet
 
     def _open(self) -> AnswerLog:
         with self._lock:
@@ -57,21 +56,22 @@ class Answers:
         """Around sending an answer and noting which message shows it. A user can reply to
         that message before the note is written (the bot fuzz did, 1 run in 7: the reply was
         then not a follow-up, and in a quiet channel it went unanswered); ``noted`` waits."""
-        self._showing += 1
+        noted = asyncio.get_running_loop().create_future()
+        self._showing.add(noted)
         try:
             yield
         finally:
-            self._showing -= 1
-            async with self._noted:
-                self._noted.notify_all()
+            self._showing.discard(noted)
+            noted.set_result(None)
 
     async def noted(self) -> None:
-        """Until no answer is between being sent and being noted (at most ``NOTE_WAIT`` s)."""
-        async with self._noted:
-            try:
-                await asyncio.wait_for(self._noted.wait_for(lambda: not self._showing), NOTE_WAIT)
-            except TimeoutError:
-                log.warning("an answer was still being sent after %.0f s", NOTE_WAIT)
+        """Until the answers being sent now are noted (at most ``NOTE_WAIT`` s); those sent
+        after this call are not waited for, so a busy bot does not keep a reply waiting."""
+        if not self._showing:
+            return
+        _, late = await asyncio.wait(set(self._showing), timeout=NOTE_WAIT)
+        if late:
+            log.warning("%d answers were still being sent after %.0f s", len(late), NOTE_WAIT)
 
     def close(self) -> None:
         with self._lock:

@@ -1,8 +1,10 @@
 """Shared fixtures: a fake encoder for the fast tier, the real model for what only it shows.
 
 Tests whose fixtures load the real embedding model (``embedder``, ``seed_engine``) are marked
-``model`` automatically; tests that start a process which loads it are marked by hand. ``make
-test-fast`` runs the rest (``pytest -m "not model"``) in seconds.
+``model`` automatically; tests that start a process which loads it are marked by hand, and so are
+the ``slow`` ones (seconds of start-up or waiting: processes, torch's import, real back-offs).
+``make test-fast`` runs the rest (``pytest -m "not model and not slow" -n 2``) in seconds.
+Deadlines: ``tests/deadlines.py``; waiting for the bot: ``tests/settle.py``.
 """
 
 from __future__ import annotations

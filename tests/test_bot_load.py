@@ -4,6 +4,7 @@ questions at once)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot.client import ShardedRevueBot
 from index.records import Answer
 from tests.deadlines import HANG
 from tests.fake_discord import GUILD_ID, FakeDiscord, user
-from tests.settle import until
+from tests.settle import Settle, until
 from tests.test_bot import MESSAGES, QUESTION_CHANNEL, field_text, run, running_bot
 
 OTHER_SERVER = GUILD_ID + (1 << 22)  # on the other shard of two: (id >> 22) % 2 differs
@@ -142,4 +143,26 @@ def test_a_slow_answer_runs_on_a_worker_and_heartbeats_go_on_meanwhile(seed_inde
     during, fake = run(scenario())
     assert threads and all(name.startswith("revue-answer") for name in threads)
     assert during >= 3
+    assert "Nick Turley" in field_text(fake.sent("POST", MESSAGES)[0].json)
+
+
+def test_settle_returns_only_once_the_answer_held_on_a_worker_is_sent(seed_index):
+    """What the other bot tests rely on to say "no other reply came" without sleeping: the
+    tests' ``Settle`` (tests/settle.py) waits while an answer is still being worked on."""
+    engine = GatedEngine(seed_index)
+
+    async def scenario() -> FakeDiscord:
+        async with FakeDiscord() as fake, running_bot(engine, fake) as bot:
+            settle = Settle(bot)
+            asked = await fake.send_message("Who is Nick Turley?", author=user(1, "a"))
+            settled = asyncio.create_task(settle(asked["id"]))
+            await until(lambda: engine.asked, "the question reaches the engine")
+            await asyncio.sleep(0.1)
+            assert not settled.done() and not fake.sent("POST", MESSAGES)
+            engine.gate.set()
+            await settled
+            assert len(fake.sent("POST", MESSAGES)) == 1  # sent before settle returned
+            return fake
+
+    fake = run(scenario())
     assert "Nick Turley" in field_text(fake.sent("POST", MESSAGES)[0].json)
