@@ -52,7 +52,7 @@ test-busy: install
 # (the default tiers run the same 100 each time). Run it before resolving an issue that touches
 # input handling.
 fuzz: install
-	$(BIN)/pytest tests/test_fuzz_questions.py --fuzz
+	$(BIN)/pytest tests/test_fuzz_questions.py --fuzz -s
 
 # What CI checks before the tests: formatting, lint, strict types.
 check: install
