@@ -34,7 +34,7 @@ for round in $(seq "$ROUNDS"); do
         [ -e "$code" ] || continue
         log=${code%.rc}.log
         if [ "$(cat "$code")" -eq 0 ]; then
-            echo "  load run $(basename "$log" .log): passed ($(tail -n 1 "$log"))"
+            echo "  load run $(basename "$log" .log): passed ($(grep -E "[0-9]+ passed" "$log" | tail -n 1))"
         else
             echo "  load run $(basename "$log" .log): FAILED, see $log"
             grep -E "^(FAILED|ERROR)" "$log" | head -n 20

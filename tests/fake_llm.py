@@ -111,11 +111,14 @@ class FakeLLM:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                for i in range(0, len(reply.text), 7):
-                    delta = {"choices": [{"delta": {"content": reply.text[i : i + 7]}}]}
-                    self.wfile.write(f"data: {json.dumps(delta)}\n\n".encode())
-                    self.wfile.flush()
-                self.wfile.write(b"data: [DONE]\n\n")
+                try:
+                    for i in range(0, len(reply.text), 7):
+                        delta = {"choices": [{"delta": {"content": reply.text[i : i + 7]}}]}
+                        self.wfile.write(f"data: {json.dumps(delta)}\n\n".encode())
+                        self.wfile.flush()
+                    self.wfile.write(b"data: [DONE]\n\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (the time-out tests make it): not an error
 
             def _plain(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
