@@ -60,6 +60,8 @@ def answer_json(answer: Answer, qid: object = None) -> dict[str, Any]:
         "citations": [asdict(c) for c in answer.citations],
         "written": written_json(answer.written),
         "filters": asdict(answer.filters),
+        "coverage": asdict(answer.coverage) if answer.coverage else None,
+        "nearest": asdict(answer.nearest) if answer.nearest else None,
     }
 
 

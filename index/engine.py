@@ -50,6 +50,7 @@ from index.storage.store import Store
 from index.storage.vectors import VectorIndex
 from index.text import titled
 from index.writing.checking import Support
+from index.writing.judge import ChatJudge
 from index.writing.writer import OnProgress, Writer, open_writer
 
 log = logging.getLogger("revue")
@@ -106,12 +107,23 @@ class Revue(NewsDesk):
         with self._lock:
             if not self._reader_loaded and self.settings.reader == "none":
                 self._reader_loaded = True  # the default: torch and transformers not imported
+            if not self._reader_loaded and self.settings.reader == "llm":
+                self._pair_reader = self._judge()
+                self._reader_loaded = True
             if not self._reader_loaded:
                 from index.model.reader import open_reader  # torch: imported only when needed
 
                 self._pair_reader = open_reader(self.settings.reader, self.settings.reader_data)
                 self._reader_loaded = True
             return self._pair_reader
+
+    def _judge(self) -> PairReader | None:
+        """The writer's language model as the reader (one model, one prompt cache)."""
+        writer = self.writer
+        if writer is None:
+            log.warning("REVUE_READER=llm but no language model is set up: the cosine decides")
+            return None
+        return ChatJudge(writer.client, writer.name)
 
     @property
     def writer(self) -> Writer | None:
@@ -264,7 +276,8 @@ class Revue(NewsDesk):
             hits = retriever.search(text, qvec, k=k, filters=filters)
             articles = self._articles({h.article_id for h in hits})
             copies = store.copies_of(articles)
-        return Evidence(text, qvec, tuple(hits), articles, copies)
+            coverage = store.coverage()
+        return Evidence(text, qvec, tuple(hits), articles, copies, coverage)
 
     def ask(self, question: str, k: int = 10, filters: Filters = NO_FILTERS) -> Answer:
         """Numbered verbatim quotes that answer ``question`` from the articles ``filters``

@@ -210,8 +210,18 @@ class Written:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """What was searched: how many articles, and the dates of the first and the latest."""
+
+    articles: int
+    first: str | None = None  # ISO dates, as the articles give them
+    last: str | None = None
+
+
+@dataclass(frozen=True)
 class Answer:
-    """The reply to a question: framing text with [n] markers, and its citations."""
+    """The reply to a question: framing text with [n] markers, and its citations. A decline
+    says what was searched (``coverage``) and the passage that came nearest (``nearest``)."""
 
     question: str
     answer: str
@@ -220,6 +230,8 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     written: Written | None = None  # set by ``Revue.write`` when a writer is configured
     filters: Filters = NO_FILTERS  # the articles it was answered from (all, when empty)
+    coverage: Coverage | None = None
+    nearest: Citation | None = None  # a decline's closest passage, not an answer
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=16, ge=1)
     reader: str = Field(
         default=DEFAULT_READER,
-        description="cross-encoder that reads (question, passage) pairs: 'default' (built by "
-        "`revue model --reader` into the model cache), a folder, or 'none' (the cosine decides)",
+        description="what reads (question, passage) pairs: 'llm' (the writer's language model, "
+        "asked yes or no), 'default' (the cross-encoder `revue model --reader` builds), a "
+        "folder, or 'none' (the cosine decides)",
     )
     reader_data: Path = Field(
         default=DEFAULT_READER_DATA, description="PIAF folder the default reader is trained on"

@@ -85,8 +85,8 @@ def test_a_number_or_name_absent_from_the_quote_drops_the_sentence(seeds):
 def test_a_sentence_the_model_says_its_quote_does_not_state_is_dropped(seeds):
     doubted = "OpenAI a mis en pause la publicité et l'assistant Pulse pour toujours"
 
-    def entails(request):  # "yes" to the faithful sentence only
-        return 0.1 if "pour toujours" in request.user else 0.95
+    def entails(request):  # "yes" to the faithful sentence only (and both answer the question)
+        return 0.1 if "Sentence:" in request.user and "pour toujours" in request.user else 0.95
 
     with FakeLLM(Reply(f"{PAUSED} [1]. {doubted} [1]."), entails=entails) as llm:
         answer = ask(seeds(llm))
@@ -97,6 +97,22 @@ def test_a_sentence_the_model_says_its_quote_does_not_state_is_dropped(seeds):
     question = llm.checks[-1]
     assert f"Sentence: {doubted}.\n" in question.user and "mises en pause" in question.user
     assert question.body["max_tokens"] == 1 and question.body["logprobs"] is True
+
+
+def test_a_true_sentence_that_does_not_answer_the_question_is_dropped(seeds):
+    aside = "OpenAI compte 800 millions d'utilisateurs chaque semaine"
+
+    def entails(request):  # every sentence is supported; the aside answers something else
+        return 0.05 if request.user.startswith("Question:") and aside in request.user else 0.95
+
+    with FakeLLM(Reply(f"{PAUSED} [1]. {aside} [1]."), entails=entails) as llm:
+        answer = ask(seeds(llm))
+    kept, dropped = answer.written.sentences
+    assert kept.kept and not dropped.kept
+    assert dropped.reason == "asked, the model says it does not answer the question (p=0.05)"
+    assert answer.written.text == f"{PAUSED} [1]."
+    asked = [r for r in llm.checks if r.user.startswith("Question:")]
+    assert asked and all(QUESTION in r.user for r in asked)
 
 
 def test_an_uncited_or_miscited_sentence_is_cited_to_the_quote_that_supports_it(seeds):

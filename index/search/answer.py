@@ -7,9 +7,11 @@ related.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import logging
+from dataclasses import dataclass
 
-from index.records import Answer, Citation
+from index.errors import RevueError
+from index.records import Answer, Citation, Coverage, byline
 from index.search.language import detect_language
 from index.search.quotes import (
     AnswerConfig,
@@ -20,12 +22,24 @@ from index.search.quotes import (
     candidates,
     select,
 )
-from index.search.reading import Read, belief, combined
+from index.search.reading import Read, belief, combined, read_windows, select_judged
+
+log = logging.getLogger("revue")
 
 DECLINE = {
     "en": "The coverage I have doesn't say.",
     "fr": "Les articles dont je dispose ne le disent pas.",
 }
+SEARCHED = {
+    "en": "I searched {articles} articles{span} and none answers this question.",
+    "fr": "J'ai cherché dans {articles} articles{span} : aucun ne répond à cette question.",
+}
+SPAN = {"en": " ({first} to {last})", "fr": " ({first} à {last})"}
+NEAREST = {
+    "en": "Nearest, which does not answer it: “{quote}” ({where})",
+    "fr": "Le plus proche, qui n'y répond pas : « {quote} » ({where})",
+}
+NEAREST_CHARS = 240  # a decline stays short: longer quotes are cut at a word, marked "…"
 LEAD = {
     "en": "Here is what the coverage says:",
     "fr": "Voici ce qu'en disent les articles :",
@@ -41,24 +55,39 @@ class Judges:
     baseline: Baseline = Baseline()
     read: Read | None = None
 
-    def choose(self, evidence: Evidence, config: AnswerConfig) -> list[Candidate]:
+    def choose(
+        self, evidence: Evidence, config: AnswerConfig
+    ) -> tuple[list[Candidate], Candidate | None]:
+        """The windows to quote ([] to decline), and the one that came nearest."""
         scored = candidates(evidence, self.embed, config)
+        nearest = scored[0] if scored else None
         if self.read is None or not scored:
-            return select(scored, config, self.baseline)
+            return select(scored, config, self.baseline), nearest
         relevance = self.baseline.relevance(max(c.similarity for c in scored))
-        if combined(relevance, belief(evidence, self.read, config), config) < config.combined_below:
-            return []
-        return select(scored, replace(config, abstain_below=float("-inf")), self.baseline)
+        try:
+            judged = read_windows(evidence, scored, self.read, config)
+        except RevueError as exc:  # the language model is down: the cosine decides alone
+            log.warning("the reader failed, the cosine decides: %s", exc)
+            return select(scored, config, self.baseline), nearest
+        if combined(relevance, belief(judged), config) < config.combined_below:
+            return [], judged[0].candidate
+        return select_judged(judged, config), nearest
 
 
 def compose(evidence: Evidence, judges: Judges, config: AnswerConfig = AnswerConfig()) -> Answer:
     """The answer to the question from its evidence: numbered verbatim quotes, or a decline."""
     question = evidence.question
     language = detect_language(question)
-    chosen = judges.choose(evidence, config)
+    chosen, nearest = judges.choose(evidence, config)
     if not chosen:
+        near = cite(1, nearest, evidence) if nearest is not None else None
         return Answer(
-            question=question, answer=DECLINE[language], abstained=True, language=language
+            question=question,
+            answer=declined(language, evidence.coverage, near),
+            abstained=True,
+            language=language,
+            coverage=evidence.coverage,
+            nearest=near,
         )
     citations = tuple(cite(n, c, evidence) for n, c in enumerate(chosen, 1))
     # The answer line points at the quotes; each quote is shown once, with its source.
@@ -70,6 +99,28 @@ def compose(evidence: Evidence, judges: Judges, config: AnswerConfig = AnswerCon
         language=language,
         citations=citations,
     )
+
+
+def declined(language: str, coverage: Coverage | None, nearest: Citation | None) -> str:
+    """A decline that says what was searched and which passage came nearest."""
+    if coverage is None:
+        return DECLINE[language]
+    span = ""
+    if coverage.first and coverage.last:
+        span = SPAN[language].format(first=coverage.first[:7], last=coverage.last[:7])
+    count = f"{coverage.articles:,}".replace(",", " " if language == "fr" else ",")
+    lines = [DECLINE[language], SEARCHED[language].format(articles=count, span=span)]
+    if nearest is not None:
+        where = byline(nearest.source, nearest.date, nearest.title) or nearest.article_id
+        lines.append(NEAREST[language].format(quote=_short(nearest.quote), where=where))
+    return " ".join(lines[:2]) + ("\n" + lines[2] if len(lines) > 2 else "")
+
+
+def _short(quote: str) -> str:
+    text = " ".join(quote.split())
+    if len(text) <= NEAREST_CHARS:
+        return text
+    return text[:NEAREST_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def cite(n: int, c: Candidate, evidence: Evidence) -> Citation:

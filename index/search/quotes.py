@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.records import Article, Copy, Hit
+from index.records import Article, Copy, Coverage, Hit
 from index.search.language import mentions, question_entities
 from index.sentences import sentences
 from index.text import fold, keyword_terms, phrases, runs_held
@@ -40,6 +40,7 @@ class AnswerConfig:
     # ``combined_below`` (bench/calibrate.py: balanced 0.825 French, 0.765 English at 5.4).
     read_weight: float = 1.0
     combined_below: float = 5.4
+    read_windows: int = 5  # the cosine's first windows the reader reads
     passages: int = 6
     margin: float = 0.05  # runners-up must score within this of the best
     window_sentences: int = 3
@@ -57,6 +58,7 @@ class Evidence:
     hits: Sequence[Hit]
     articles: Mapping[str, Article]
     copies: Mapping[str, tuple[Copy, ...]] = field(default_factory=dict)
+    coverage: Coverage | None = None  # what was searched, for a decline to say
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""The reader's side of an answer: each sentence of the best passages is read together with the
-question. In Revue the reader's belief in its best sentence weighs in on a decline
-(``belief``, ``combined``); ``read_candidates``/``select_read`` let it pick the quotes alone,
-which bench/calibrate.py measures against the cosine (it lost, docs/benchmarks.md).
+"""The reader's side of an answer: the windows the cosine ranks first are read together with
+the question (``read_windows``); the reader's belief in the best one weighs in on a decline
+(``combined``) and its probabilities order the quotes (``select_judged``).
+``read_candidates``/``select_read`` let it pick single sentences alone, which
+bench/calibrate.py measures against the cosine (it lost, docs/benchmarks.md).
 
 A bi-encoder's cosine compares two summaries made apart, so it cannot tell "OpenAI's spending"
 from "what OpenAI put on hold", and its scale shrinks when question and article are in different
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,9 +50,65 @@ def read_candidates(
     return sorted(out, key=lambda c: (c.score, c.first == c.last), reverse=True)
 
 
-def belief(evidence: Evidence, read: Read, config: AnswerConfig = AnswerConfig()) -> float:
-    """The reader's probability for the sentence it believes most (0.0 with none to read)."""
-    return max((c.similarity for c in read_candidates(evidence, read, config)), default=0.0)
+@dataclass(frozen=True)
+class Judged:
+    """A window the reader read: the cosine's candidate and the reader's P(it answers)."""
+
+    candidate: Candidate
+    p: float
+    quoted: float  # the share of the question's six-word runs it holds (a verbatim quote)
+
+
+def read_windows(
+    evidence: Evidence, scored: Sequence[Candidate], read: Read, config: AnswerConfig
+) -> list[Judged]:
+    """The first ``config.read_windows`` windows of ``scored`` that do not overlap, read with
+    the question, best first: a window quoting the question verbatim, then the reader's P, then
+    the cosine's order."""
+    chosen: list[Candidate] = []
+    for c in scored:
+        if len(chosen) == config.read_windows:
+            break
+        if not any(_overlap(o, c) for o in chosen):
+            chosen.append(c)
+    if not chosen:
+        return []
+    texts = [_text(evidence, c) for c in chosen]
+    probs = read(evidence.question, texts)
+    runs = phrases(evidence.question)
+    judged = [
+        Judged(c, float(p), runs_held(runs, t))
+        for c, p, t in zip(chosen, probs, texts, strict=True)
+    ]
+    order = {id(c): n for n, c in enumerate(chosen)}
+    return sorted(
+        judged, key=lambda j: (j.quoted >= 0.5, j.p, -order[id(j.candidate)]), reverse=True
+    )
+
+
+def belief(judged: Sequence[Judged]) -> float:
+    """The reader's belief in the window it believes most; a window the question quotes
+    verbatim answers "who published this quote?" whatever the reader says."""
+    return max((1.0 if j.quoted >= 0.5 else j.p for j in judged), default=0.0)
+
+
+def select_judged(judged: Sequence[Judged], config: AnswerConfig) -> list[Candidate]:
+    """The quotes: the window the reader believes most and those it believes nearly as much
+    (within ``read_margin``); an unrelated story that shares a word falls below it."""
+    if not judged:
+        return []
+    floor = judged[0].p - config.read_margin
+    kept = [j.candidate for j in judged if j.p >= floor or j.quoted >= 0.5]
+    return kept[: config.max_citations]
+
+
+def _overlap(a: Candidate, b: Candidate) -> bool:
+    return a.article_id == b.article_id and a.first <= b.last and a.last >= b.first
+
+
+def _text(evidence: Evidence, c: Candidate) -> str:
+    article = evidence.articles[c.article_id]
+    return titled(article.title, article.text[c.start : c.end])
 
 
 def combined(relevance: float, believed: float, config: AnswerConfig = AnswerConfig()) -> float:

@@ -18,7 +18,7 @@ import numpy as np
 import sqlite_utils
 
 from index.errors import IndexDamaged
-from index.records import ARTICLE_META, Article, Chunk, publication_key
+from index.records import ARTICLE_META, Article, Chunk, Coverage, publication_key
 from index.storage import migrations
 from index.storage.filtering import Filtering
 from index.storage.groups import WireGroups, marks
@@ -128,6 +128,12 @@ class Store(Staging, WireGroups, Filtering):
         articles = self.db.execute("select count(*) from articles").fetchone()[0]
         chunks = self.db.execute("select count(*) from chunks").fetchone()[0]
         return int(articles), int(chunks)
+
+    def coverage(self) -> Coverage:
+        row = self.db.execute(
+            "select count(*), min(nullif(date, '')), max(nullif(date, '')) from articles"
+        ).fetchone()
+        return Coverage(int(row[0]), row[1], row[2])
 
     def iter_vectors(
         self, exclude: Iterable[str] = (), batch: int = 20000

@@ -93,11 +93,19 @@ class CheckConfig:
 
     supported_above: float = 4.0  # the sentence's cosine to its quote, in background deviations
     entailed_above: float = 0.5  # the model's probability that the quote states the sentence
+    # The model's probability that the sentence answers the question asked: a true sentence
+    # about something else ("Gemini has 650 million users" for "how much cash does Google
+    # make?") is dropped.
+    answers_above: float = 0.3
 
 
 # The probability that a quote states everything a sentence says (a language model asked "yes or
 # no"): on 90 judged pairs it separates them far better than the cosine (AUC 0.93).
 Entails = Callable[[str, str], float]
+
+
+# The probability that a sentence answers a question (the reader's yes-or-no question).
+Answers = Callable[[str, str], float]
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,7 @@ class Checkers:
 
     support: Support
     entails: Entails | None = None
+    answers: Answers | None = None
 
 
 def claims(text: str, language: str) -> list[Claim]:
@@ -185,6 +194,11 @@ def check(
         return Checked(claim.text, claim.cites, False, f"cites [{unknown[0]}], which is no quote")
     if adds_nothing(claim, question):
         return Checked(claim.text, claim.cites, False, "says nothing the question does not")
+    if checkers.answers is not None:
+        p = checkers.answers(question, claim.bare)
+        if p < config.answers_above:
+            reason = f"asked, the model says it does not answer the question (p={p:.2f})"
+            return Checked(claim.text, claim.cites, False, reason)
     raw = checkers.support(claim.bare)
     scores = {n: float(s) for n, s in zip(by_n, raw, strict=True)}
     others = sorted((n for n in by_n if n not in claim.cites), key=lambda n: -scores[n])

@@ -64,3 +64,20 @@ def judge_messages(quote: str, sentence: str) -> list[dict[str, str]]:
         "negations? Answer yes or no."
     )
     return [{"role": "system", "content": JUDGE}, {"role": "user", "content": user}]
+
+
+READ = (
+    "You read news articles for a newsroom. You get a question and a passage of an article. "
+    "Say whether the passage gives the answer to this exact question, not only its topic. "
+    "Answer only yes or no."
+)
+
+
+def read_messages(question: str, passage: str) -> list[dict[str, str]]:
+    """The yes-or-no question whose answer says whether ``passage`` answers ``question``. The
+    question comes first, so the server's prompt cache reuses its tokens for every passage."""
+    user = (
+        f"Question: {_neutral(question)}\nPassage: «{_neutral(passage)}»\n"
+        "Does the passage give the answer to this exact question? Answer yes or no."
+    )
+    return [{"role": "system", "content": READ}, {"role": "user", "content": user}]

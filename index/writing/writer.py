@@ -20,7 +20,7 @@ from index.search.language import detect_language
 from index.settings import Settings
 from index.writing.checking import CheckConfig, Checkers, Support, check, claims
 from index.writing.client import ChatClient, Endpoint
-from index.writing.prompt import LANGUAGES, judge_messages, messages
+from index.writing.prompt import LANGUAGES, judge_messages, messages, read_messages
 
 log = logging.getLogger("revue")
 
@@ -67,7 +67,11 @@ class Writer:
             client = self.client()
             prompt = messages(answer.question, answer.language, answer.citations)
             text = client.complete(prompt, self.max_tokens)
-            checkers = Checkers(support, lambda q, s: client.yes_probability(judge_messages(q, s)))
+            checkers = Checkers(
+                support,
+                lambda q, s: client.yes_probability(judge_messages(q, s)),
+                lambda q, s: client.yes_probability(read_messages(q, s)),
+            )
             checked = self._check(answer, text, checkers, on_progress)
         except RevueError as exc:  # the endpoint is down, or the local model cannot start
             if not self._down:
