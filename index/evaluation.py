@@ -60,6 +60,7 @@ class EvalResult:
     verbatim: bool
     passed: bool
     detail: str
+    lang: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,19 @@ class EvalReport:
         declined, unanswerable = self._count(False)
         verbatim = sum(r.verbatim for r in self.results)
         total = len(self.results)
-        return (
+        line = (
             f"evidence in top {TOP_CITATIONS}: {found}/{answerable}; "
             f"unanswerable declined: {declined}/{unanswerable}; "
             f"quotes verbatim: {verbatim}/{total}; "
             f"passed: {sum(r.passed for r in self.results)}/{total}"
         )
+        languages = sorted({r.lang for r in self.results if r.lang})
+        if len(languages) > 1:  # the targets hold per language
+            for lang in languages:
+                part = EvalReport(tuple(r for r in self.results if r.lang == lang))
+                (f, a), (d, u) = part._count(True), part._count(False)
+                line += f"\n  {lang}: evidence in top {TOP_CITATIONS}: {f}/{a}; declined: {d}/{u}"
+        return line
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -144,7 +152,15 @@ def evaluate(engine: Revue, questions: Sequence[EvalQuestion]) -> EvalReport:
             detail += " (a quote is not verbatim)"
         results.append(
             EvalResult(
-                q.id, q.question, q.answerable, answer.abstained, rank, verbatim, passed, detail
+                q.id,
+                q.question,
+                q.answerable,
+                answer.abstained,
+                rank,
+                verbatim,
+                passed,
+                detail,
+                q.lang,
             )
         )
     return EvalReport(tuple(results))

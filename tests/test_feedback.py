@@ -156,3 +156,36 @@ def test_a_thumbs_down_is_exported_as_an_eval_question_to_complete(engine, tmp_p
     (question,) = load_questions(out)  # what `revue eval` reads
     assert question.question == "Who runs Gemini?" and question.answerable
     assert question.evidence == () and question.lang == "en"
+
+
+def test_closing_the_answer_log_while_workers_write_to_it_does_not_crash(tmp_path: Path):
+    """The bot closes its answer log on shutdown while workers may still note sent answers:
+    closing a SQLite connection under a running statement crashed a busy suite once."""
+    import sqlite3
+    import threading
+
+    from index.conversation import AnswerLog
+
+    log = AnswerLog.open(tmp_path)
+    kept = log.record("q?", Answer("q?", "a", False, "en"))
+    errors: list[BaseException] = []
+    started = threading.Barrier(5)
+
+    def note() -> None:
+        started.wait()
+        try:
+            for n in range(100_000):
+                log.sent(kept.id, 1, n)
+                log.latest_in(1)
+        except sqlite3.ProgrammingError as exc:  # "closed database": the clear way to stop
+            errors.append(exc)
+
+    workers = [threading.Thread(target=note) for _ in range(4)]
+    for w in workers:
+        w.start()
+    started.wait()
+    log.close()
+    for w in workers:
+        w.join(timeout=60)
+    assert not any(w.is_alive() for w in workers)
+    assert len(errors) == 4 and all("closed" in str(e) for e in errors)

@@ -39,7 +39,10 @@ class AnswerLog:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        self._lock = threading.Lock()
+        # Every statement and the close hold it: closing a SQLite connection while another
+        # thread runs a statement on it crashes the process (seen once in 9 busy suite runs,
+        # the bot shutting down while a worker noted a sent answer).
+        self._lock = threading.RLock()
 
     @classmethod
     def open(cls, data_dir: Path) -> AnswerLog:
@@ -47,7 +50,8 @@ class AnswerLog:
         return cls(open_state(data_dir))
 
     def close(self) -> None:
-        self.db.close()
+        with self._lock:
+            self.db.close()
 
     def record(
         self,
@@ -120,11 +124,12 @@ class AnswerLog:
     def feedback(self, vote: VoteKind | None = None) -> list[Feedback]:
         """Every vote (or only ``vote``s), latest first, each with its answer."""
         where, params = ("WHERE vote = ?", [vote]) if vote else ("", [])
-        rows = self.db.execute(
-            f"SELECT answer_id, user_id, vote, voted_at FROM votes {where} "  # noqa: S608
-            "ORDER BY voted_at DESC, answer_id DESC",
-            params,
-        ).fetchall()
+        with self._lock:
+            rows = self.db.execute(
+                f"SELECT answer_id, user_id, vote, voted_at FROM votes {where} "  # noqa: S608
+                "ORDER BY voted_at DESC, answer_id DESC",
+                params,
+            ).fetchall()
         answers: dict[int, AnswerRecord] = {}
         out = []
         for answer_id, user_id, kind, voted_at in rows:
@@ -136,7 +141,10 @@ class AnswerLog:
     def _answers(
         self, where: str, params: list[Any], limit: int | None = None
     ) -> list[AnswerRecord]:
-        rows = self.db.table("answers").rows_where(where, params, order_by="id DESC", limit=limit)
+        with self._lock:
+            rows = list(
+                self.db.table("answers").rows_where(where, params, order_by="id DESC", limit=limit)
+            )
         return [_record(row) for row in rows]
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -67,15 +70,33 @@ def _status(row: dict[str, Any]) -> FeedStatus:
     )
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    """Run ``method`` under the instance's lock: closing a SQLite connection while another
+    thread runs a statement on it crashes the process (the answer log did, once)."""
+
+    @functools.wraps(method)
+    def run(self: Subscriptions, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
 class Subscriptions:
-    """Reads and writes the ``feeds`` and ``feed_entries`` tables."""
+    """Reads and writes the ``feeds`` and ``feed_entries`` tables; thread-safe."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        self._lock = threading.RLock()
 
+    @_locked
     def close(self) -> None:
         self.db.close()
 
+    @_locked
     def add(self, url: str, title: str | None, now: dt.datetime) -> FeedStatus:
         if self.get(url) is not None:
             raise FeedError(f"{url} is already followed")
@@ -84,6 +105,7 @@ class Subscriptions:
         assert status is not None
         return status
 
+    @_locked
     def remove(self, url: str) -> FeedStatus:
         """Stop following ``url``; what it saved stays in the corpus."""
         status = self.get(url)
@@ -94,13 +116,16 @@ class Subscriptions:
             self.db.execute("delete from feed_entries where feed_url = ?", [url])
         return status
 
+    @_locked
     def get(self, url: str) -> FeedStatus | None:
         rows = list(self.db.query("select * from feeds where url = ?", [url]))
         return _status(rows[0]) if rows else None
 
+    @_locked
     def all(self) -> tuple[FeedStatus, ...]:
         return tuple(_status(r) for r in self.db.query("select * from feeds order by added_at"))
 
+    @_locked
     def read(self, feed: FeedStatus, now: dt.datetime, headers: dict[str, str | None]) -> None:
         """A poll read the feed (200 or 304): validators kept, failures forgotten."""
         self.db.table("feeds").update(
@@ -116,6 +141,7 @@ class Subscriptions:
             },
         )
 
+    @_locked
     def failed(self, feed: FeedStatus, now: dt.datetime, error: str) -> FeedStatus:
         """A poll failed: the next try waits twice as long as the last (``FIRST_RETRY`` up to
         ``LONGEST_RETRY``)."""
@@ -134,16 +160,19 @@ class Subscriptions:
         assert status is not None
         return status
 
+    @_locked
     def seen(self, feed_url: str) -> set[str]:
         """The keys (links, or entry ids) of every entry of ``feed_url`` already saved."""
         rows = self.db.execute("select key from feed_entries where feed_url = ?", [feed_url])
         return {r[0] for r in rows}
 
+    @_locked
     def saved_files(self) -> dict[str, str]:
         """Entry key (its link) -> corpus file, for every entry any feed saved."""
         rows = self.db.execute("select key, path from feed_entries where path is not null")
         return {r[0]: r[1] for r in rows}
 
+    @_locked
     def remember(self, feed_url: str, entries: dict[str, str | None], now: dt.datetime) -> None:
         """Record entries as saved (key -> the corpus file, or None when it was already
         there), and count the files written."""
