@@ -33,6 +33,10 @@ from index.evaluation import normalize  # noqa: E402
 from index.search.quotes import candidates, select  # noqa: E402
 from index.search.reading import read_windows  # noqa: E402
 from index.settings import Settings  # noqa: E402
+from index.writing.judge import ChatJudge  # noqa: E402
+from index.writing.prompt import read_messages, read_messages_with_examples  # noqa: E402
+
+PROMPTS = {"shipped": read_messages, "few-shot": read_messages_with_examples}
 
 TOP = 3  # evidence must be among the first three quotes
 
@@ -40,8 +44,10 @@ TOP = 3  # evidence must be among the first three quotes
 def read(args: argparse.Namespace) -> None:
     require(args.data_dir, args.questions)
     engine = Revue(Settings(data_dir=args.data_dir, reader="llm"))
-    if engine.reader is None:
+    writer = engine.writer
+    if writer is None:
         sys.exit("no language model: set REVUE_LLM_URL or run `revue model --writer`")
+    judge = ChatJudge(writer.client, writer.name, PROMPTS[args.prompt])
     config = replace(engine.answer_config, read_windows=args.windows)
     rows = []
     for q in read_jsonl(args.questions):
@@ -55,7 +61,7 @@ def read(args: argparse.Namespace) -> None:
             return any(w in quote for w in wanted)
 
         started = time.perf_counter()
-        judged = read_windows(evidence, scored, engine.reader.score, config) if scored else []
+        judged = read_windows(evidence, scored, judge.score, config) if scored else []
         seconds = time.perf_counter() - started
         cosine = select(scored, replace(config, abstain_below=float("-inf")), baseline)
         relevance = baseline.relevance(max((c.similarity for c in scored), default=-1.0))
@@ -141,6 +147,7 @@ def main() -> None:
     r.add_argument("questions", type=Path)
     r.add_argument("out", type=Path)
     r.add_argument("--windows", type=int, default=5)
+    r.add_argument("--prompt", choices=sorted(PROMPTS), default="shipped")
     r.set_defaults(run=read)
     f = sub.add_parser("fit")
     f.add_argument("features", type=Path, nargs="+")

@@ -8,16 +8,20 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from index.errors import ModelUnavailable
 from index.model.reader_data import ENGLISH_QUESTIONS, english_questions, pairs, split
+from index.records import Citation, Coverage
+from index.search.answer import declined
 from index.search.quotes import AnswerConfig, Candidate
 from index.search.reading import select_read
 from index.settings import Settings
 from tests.conftest import CORPUS, write
+from tests.fake_llm import FakeLLM
 
 INSTITUT = "institut-arts-numeriques-openai-code-rouge"
 
@@ -77,6 +81,75 @@ def test_search_is_reordered_by_the_reader_and_only_when_asked(make_engine):
     assert [h.chunk_id for h in plain] != [h.chunk_id for h in reordered] or "Pulse" in plain[
         0
     ].text
+
+
+def test_the_quotes_are_those_the_reader_believes_and_no_other_story(make_engine):
+    engine = make_engine(reader=Believes("Pulse"))
+    engine.index([CORPUS])
+    answer = engine.ask("Quels projets OpenAI a-t-il mis en pause ?")
+    assert not answer.abstained and answer.citations
+    # The windows it does not believe (0.1 against 0.9) are not cited beside the one it does.
+    assert all("Pulse" in c.quote for c in answer.citations)
+    assert engine.reader.asked[-1][1] <= engine.answer_config.read_windows
+
+
+def _llm_engine(indexed: Any, llm: FakeLLM) -> Any:
+    from index.engine import Revue
+
+    settings = Settings(
+        data_dir=indexed.data_dir, reader="llm", writer="endpoint", llm_url=llm.url, llm_retries=0
+    )
+    return Revue(settings, indexed.embedder)
+
+
+def test_the_language_model_reads_as_the_reader(make_engine):
+    indexed = make_engine()
+    indexed.index([CORPUS])
+    question = "Quels projets OpenAI a-t-il mis en pause ?"
+
+    def believes_pulse(request: Any) -> float:
+        return 0.97 if request.user.startswith("Question:") and "Pulse" in request.user else 0.02
+
+    with FakeLLM(entails=believes_pulse) as llm:
+        engine = _llm_engine(indexed, llm)
+        answer = engine.ask(question)
+        engine.close()
+    assert not answer.abstained and "Pulse" in answer.citations[0].quote
+    assert 0 < len(llm.checks) <= engine.answer_config.read_windows
+    assert all(r.user.startswith(f"Question: {question}\n") for r in llm.checks)
+    with FakeLLM(entails=lambda request: 0.01) as llm:
+        engine = _llm_engine(indexed, llm)
+        declined = engine.ask(question)
+        engine.close()
+    assert declined.abstained and declined.citations == ()
+    assert "J'ai cherché dans 2 articles" in declined.answer and declined.nearest is not None
+    assert declined.nearest.quote[:40] in declined.answer
+
+
+def test_when_the_language_model_is_down_the_cosine_answers(make_engine, caplog):
+    indexed = make_engine()
+    indexed.index([CORPUS])
+    with FakeLLM() as llm:
+        engine = _llm_engine(indexed, llm)
+    # The server is stopped: the reader fails, the question is still answered.
+    answer = engine.ask("Combien d'utilisateurs mensuels revendique Gemini ?")
+    engine.close()
+    assert any("650 millions" in c.quote for c in answer.citations)
+    assert "the reader failed, the cosine decides" in caplog.text
+
+
+def test_a_decline_says_what_was_searched_and_what_came_nearest():
+    long = "Le groupe a annoncé " + "de nouvelles mesures " * 30 + "hier."
+    near = Citation(1, "a1", "Titre", "AFP", "2025-12-02", None, long, 0, len(long), 1.0)
+    text = declined("fr", Coverage(3002, "2014-04-01", "2025-12-02"), near)
+    assert text.startswith("Les articles dont je dispose ne le disent pas. J'ai cherché dans 3 002")
+    assert "(2014-04 à 2025-12)" in text and "AFP · 2025-12-02 · Titre" in text
+    assert "« Le groupe a annoncé de nouvelles" in text and " … »" in text and len(text) < 500
+    english = declined("en", Coverage(2, None, None), None)
+    assert (
+        english
+        == "The coverage I have doesn't say. I searched 2 articles and none answers this question."
+    )
 
 
 def _candidate(first: int, prob: float, article: str = "a") -> Candidate:

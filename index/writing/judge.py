@@ -19,14 +19,20 @@ from index.writing.prompt import read_messages
 class ChatJudge:
     """A ``PairReader`` over a chat model: P(yes) that each passage answers the question."""
 
-    def __init__(self, client: Callable[[], ChatClient], name: str) -> None:
+    def __init__(
+        self,
+        client: Callable[[], ChatClient],
+        name: str,
+        messages: Callable[[str, str], list[dict[str, str]]] = read_messages,
+    ) -> None:
         self._client = client  # the writer's: one model, one server, one prompt cache
         self.name = name
+        self._messages = messages
 
     def score(self, question: str, texts: Sequence[str]) -> np.ndarray:
         """P(answers) for each text, in order. Raises ``WriterUnavailable`` when the model is
         down (the engine then falls back to the cosine)."""
         client = self._client()
         return np.array(
-            [client.yes_probability(read_messages(question, t)) for t in texts], dtype=np.float32
+            [client.yes_probability(self._messages(question, t)) for t in texts], dtype=np.float32
         )

@@ -81,3 +81,28 @@ def read_messages(question: str, passage: str) -> list[dict[str, str]]:
         "Does the passage give the answer to this exact question? Answer yes or no."
     )
     return [{"role": "system", "content": READ}, {"role": "user", "content": user}]
+
+
+READ_EXAMPLES = """Answer yes only if the passage states what the question asks for: the person, \
+place, date, number, amount or reason asked. Answer no if it is only about the same topic, \
+answers another question, or the question's premise is not in it.
+Examples:
+Question: How much will the city pay for the new stadium?
+Passage: «La mairie financera le nouveau stade à hauteur de 40 millions d'euros.»
+Answer: yes
+Question: How much will the city pay for the new stadium?
+Passage: «Le nouveau stade, voulu par la mairie, accueillera 30 000 spectateurs.»
+Answer: no
+Question: Qui a remplacé l'entraîneur du club ?
+Passage: «Le club a prolongé le contrat de son entraîneur jusqu'en 2027.»
+Answer: no
+Question: Why was the concert cancelled?
+Passage: «Le concert a été annulé en raison des intempéries.»
+Answer: yes"""
+
+
+def read_messages_with_examples(question: str, passage: str) -> list[dict[str, str]]:
+    """``read_messages`` with the rule spelled out and four worked examples in the system
+    message (cached once for every question). Measured against it in bench/reader.py."""
+    out = read_messages(question, passage)
+    return [{"role": "system", "content": f"{READ}\n{READ_EXAMPLES}"}, out[1]]
