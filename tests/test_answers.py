@@ -59,8 +59,8 @@ def test_questions_the_coverage_does_not_answer_are_declined(seed_engine, questi
     assert answer.answer.startswith(
         ("The coverage I have doesn't say.", "Les articles dont je dispose ne le disent pas.")
     )
-    # It says what was searched: the two seed articles and their dates.
-    assert answer.coverage.articles == 2 and answer.coverage.first <= answer.coverage.last
+    # It says what was searched: the two seed articles (they give no date).
+    assert answer.coverage.articles == 2
     assert "2 articles" in answer.answer
     if answer.nearest is not None:  # the passage that came nearest, verbatim, not cited
         article = seed_engine.article(answer.nearest.article_id)

@@ -95,7 +95,10 @@ def test_index_then_ask_end_to_end(tmp_path):
         "citations",
         "written",
         "filters",
+        "coverage",
+        "nearest",
     }
+    assert answer["coverage"]["articles"] == 2 and answer["nearest"] is None  # it answered
     assert answer["written"] is None  # no writer is set up in the tests' environment
     assert answer["filters"] == {"outlet": None, "since": None, "until": None}
     assert answer["citations"], answer

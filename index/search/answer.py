@@ -98,6 +98,7 @@ def compose(evidence: Evidence, judges: Judges, config: AnswerConfig = AnswerCon
         abstained=False,
         language=language,
         citations=citations,
+        coverage=evidence.coverage,
     )
 
 
