@@ -36,14 +36,15 @@ from index.settings import Settings  # noqa: E402
 from index.writing.judge import ChatJudge  # noqa: E402
 from index.writing.prompt import read_messages, read_messages_with_examples  # noqa: E402
 
-PROMPTS = {"shipped": read_messages, "few-shot": read_messages_with_examples}
+PROMPTS = {"plain": read_messages, "few-shot": read_messages_with_examples}  # few-shot ships
 
 TOP = 3  # evidence must be among the first three quotes
 
 
 def read(args: argparse.Namespace) -> None:
     require(args.data_dir, args.questions)
-    engine = Revue(Settings(data_dir=args.data_dir, reader="llm"))
+    translate = "on" if args.translate else "off"
+    engine = Revue(Settings(data_dir=args.data_dir, reader="llm", translate=translate))
     writer = engine.writer
     if writer is None:
         sys.exit("no language model: set REVUE_LLM_URL or run `revue model --writer`")
@@ -51,7 +52,11 @@ def read(args: argparse.Namespace) -> None:
     config = replace(engine.answer_config, read_windows=args.windows)
     rows = []
     for q in read_jsonl(args.questions):
+        if args.lang and (q.get("lang") or q.get("language")) != args.lang:
+            continue
+        began = time.perf_counter()
         evidence = engine.evidence(q["question"])
+        searched = time.perf_counter() - began  # with the translation, where there is one
         scored = candidates(evidence, engine.embedder.encode_passages, config)
         baseline = engine.baseline(evidence.query_vec)
         wanted = [normalize(e) for e in q.get("evidence") or ()]
@@ -75,6 +80,8 @@ def read(args: argparse.Namespace) -> None:
                 {"p": j.p, "quoted": j.quoted, "holds": holds(j.candidate)} for j in judged
             ],
             "read_seconds": seconds,
+            "search_seconds": searched,
+            "translated": evidence.translated,
         }
         rows.append(row)
         best = max((w["p"] for w in row["windows"]), default=0.0)
@@ -147,7 +154,9 @@ def main() -> None:
     r.add_argument("questions", type=Path)
     r.add_argument("out", type=Path)
     r.add_argument("--windows", type=int, default=5)
-    r.add_argument("--prompt", choices=sorted(PROMPTS), default="shipped")
+    r.add_argument("--prompt", choices=sorted(PROMPTS), default="few-shot")
+    r.add_argument("--translate", action="store_true", help="English questions in French first")
+    r.add_argument("--lang", choices=("en", "fr"), help="only the questions in this language")
     r.set_defaults(run=read)
     f = sub.add_parser("fit")
     f.add_argument("features", type=Path, nargs="+")

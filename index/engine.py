@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -41,7 +42,14 @@ from index.records import (
     SearchMode,
 )
 from index.search.answer import Judges, compose
-from index.search.quotes import AnswerConfig, Baseline, Evidence, background_sentences
+from index.search.language import detect_language
+from index.search.quotes import (
+    LLM_READING,
+    AnswerConfig,
+    Baseline,
+    Evidence,
+    background_sentences,
+)
 from index.search.reading import reorder
 from index.search.retrieval import Retriever
 from index.settings import Settings
@@ -51,6 +59,7 @@ from index.storage.vectors import VectorIndex
 from index.text import titled
 from index.writing.checking import Support
 from index.writing.judge import ChatJudge
+from index.writing.translate import Translator
 from index.writing.writer import OnProgress, Writer, open_writer
 
 log = logging.getLogger("revue")
@@ -77,11 +86,12 @@ class Revue(NewsDesk):
         self._generation: int | None = None
         self._store: Store | None = None
         self._retriever: Retriever | None = None
-        self.answer_config = AnswerConfig()
+        self.answer_config = LLM_READING if self.settings.reader == "llm" else AnswerConfig()
         self._background: np.ndarray | None = None
         self._writer: Writer | None = None
         self._writer_opened = False
         self._following: Following | None = None
+        self._translator: Translator | Literal[False] | None = None  # False: no model
 
     @property
     def data_dir(self) -> Path:
@@ -271,13 +281,28 @@ class Revue(NewsDesk):
         articles and their wire copies."""
         text = self.check_question(question)
         self._open()
-        qvec = self.embedder.encode_queries([text])[0]
+        translated = self._french(text)
+        asked = translated or text
+        qvec = self.embedder.encode_queries([asked])[0]
         with self._reading() as (retriever, store):
-            hits = retriever.search(text, qvec, k=k, filters=filters)
+            hits = retriever.search(asked, qvec, k=k, filters=filters)
             articles = self._articles({h.article_id for h in hits})
             copies = store.copies_of(articles)
             coverage = store.coverage()
-        return Evidence(text, qvec, tuple(hits), articles, copies, coverage)
+        return Evidence(text, qvec, tuple(hits), articles, copies, coverage, translated)
+
+    def _french(self, question: str) -> str | None:
+        """An English question in French, where the settings translate (see ``translate``)."""
+        wanted = self.settings.translate
+        if wanted == "off" or (wanted == "auto" and self.settings.reader != "llm"):
+            return None
+        if detect_language(question) != "en":
+            return None
+        with self._lock:
+            if self._translator is None:
+                writer = self.writer
+                self._translator = Translator(writer.client) if writer is not None else False
+        return self._translator.french(question) if self._translator else None
 
     def ask(self, question: str, k: int = 10, filters: Filters = NO_FILTERS) -> Answer:
         """Numbered verbatim quotes that answer ``question`` from the articles ``filters``

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     reader_data: Path = Field(
         default=DEFAULT_READER_DATA, description="PIAF folder the default reader is trained on"
     )
+    translate: str = Field(
+        default="auto",
+        description="search and read English questions in French, translated by the language "
+        "model: 'auto' (with REVUE_READER=llm), 'on' or 'off'",
+    )
     rerank: int = Field(
         default=0, ge=0, description="search results the reader reorders (0: none; it hurt PIAF)"
     )

@@ -21,7 +21,7 @@ from index.search.quotes import AnswerConfig, Candidate
 from index.search.reading import select_read
 from index.settings import Settings
 from tests.conftest import CORPUS, write
-from tests.fake_llm import FakeLLM
+from tests.fake_llm import FakeLLM, Reply
 
 INSTITUT = "institut-arts-numeriques-openai-code-rouge"
 
@@ -124,6 +124,27 @@ def test_the_language_model_reads_as_the_reader(make_engine):
     assert declined.abstained and declined.citations == ()
     assert "J'ai cherché dans 2 articles" in declined.answer and declined.nearest is not None
     assert declined.nearest.quote[:40] in declined.answer
+
+
+def test_an_english_question_is_searched_and_read_in_french(make_engine):
+    indexed = make_engine()
+    indexed.index([CORPUS])
+    french = "Quels projets OpenAI a-t-il mis en pause ?"
+
+    def believes_pulse(request: Any) -> float:
+        return 0.97 if "Pulse" in request.user else 0.02
+
+    with FakeLLM(Reply(french, stream=False), entails=believes_pulse) as llm:
+        engine = _llm_engine(indexed, llm)
+        answer = engine.ask("Which projects did OpenAI put on hold?")
+        again = engine.ask("Which projects did OpenAI put on hold?")
+        engine.close()
+    # The hash encoder shares no word between the English question and the French text: only
+    # the translation finds the passage.
+    assert not answer.abstained and "Pulse" in answer.citations[0].quote
+    assert answer.language == "en" and answer.answer.startswith("Here is")
+    assert len(llm.writes) == 1 and again.citations == answer.citations  # translated once
+    assert all(r.user.startswith(f"Question: {french}\n") for r in llm.checks)
 
 
 def test_when_the_language_model_is_down_the_cosine_answers(make_engine, caplog):

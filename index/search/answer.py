@@ -69,7 +69,11 @@ class Judges:
         except RevueError as exc:  # the language model is down: the cosine decides alone
             log.warning("the reader failed, the cosine decides: %s", exc)
             return select(scored, config, self.baseline), nearest
-        if combined(relevance, belief(judged), config) < config.combined_below:
+        believed = belief(judged)
+        if (
+            believed < config.read_below
+            or combined(relevance, believed, config) < config.combined_below
+        ):
             return [], judged[0].candidate
         return select_judged(judged, config), nearest
 

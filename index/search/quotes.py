@@ -41,11 +41,20 @@ class AnswerConfig:
     read_weight: float = 1.0
     combined_below: float = 5.4
     read_windows: int = 5  # the cosine's first windows the reader reads
+    # With the reader on, also decline when it believes no window at least this much.
+    read_below: float = 0.0
     passages: int = 6
     margin: float = 0.05  # runners-up must score within this of the best
     window_sentences: int = 3
     window_chars: int = 400
     min_chars: int = 25
+
+
+# The language model as the reader (REVUE_READER=llm), fitted on bench/questions/reader_tuning.jsonl
+# (bench/reader.py fit): the cosine's distance from unrelated text does not tell a near miss from
+# an answer there (AUC 0.50 in French), the model's belief does better (0.80 French, 0.66
+# English), so it decides alone: balanced accuracy 0.49 -> 0.64 (docs/benchmarks.md).
+LLM_READING = AnswerConfig(combined_below=float("-inf"), read_below=0.55)
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,12 @@ class Evidence:
     articles: Mapping[str, Article]
     copies: Mapping[str, tuple[Copy, ...]] = field(default_factory=dict)
     coverage: Coverage | None = None  # what was searched, for a decline to say
+    translated: str | None = None  # the question in the articles' language, where translated
+
+    @property
+    def read_as(self) -> str:
+        """The question as searched and read: its translation, where there is one."""
+        return self.translated or self.question
 
 
 @dataclass(frozen=True)
@@ -144,7 +159,7 @@ def candidates(
         return []
     keys = list(found)
     sims = window_vectors(keys, evidence.articles, embed) @ evidence.query_vec
-    terms = keyword_terms(evidence.question)
+    terms = keyword_terms(evidence.read_as)
     runs = phrases(evidence.question)
     out = []
     for (a, i, j), sim in zip(keys, sims, strict=True):

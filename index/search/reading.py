@@ -74,7 +74,7 @@ def read_windows(
     if not chosen:
         return []
     texts = [_text(evidence, c) for c in chosen]
-    probs = read(evidence.question, texts)
+    probs = read(evidence.read_as, texts)
     runs = phrases(evidence.question)
     judged = [
         Judged(c, float(p), runs_held(runs, t))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from index.writing.client import ChatClient
-from index.writing.prompt import read_messages
+from index.writing.prompt import read_messages_with_examples
 
 
 class ChatJudge:
@@ -23,7 +23,7 @@ class ChatJudge:
         self,
         client: Callable[[], ChatClient],
         name: str,
-        messages: Callable[[str, str], list[dict[str, str]]] = read_messages,
+        messages: Callable[[str, str], list[dict[str, str]]] = read_messages_with_examples,
     ) -> None:
         self._client = client  # the writer's: one model, one server, one prompt cache
         self.name = name

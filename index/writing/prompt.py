@@ -103,6 +103,22 @@ Answer: yes"""
 
 def read_messages_with_examples(question: str, passage: str) -> list[dict[str, str]]:
     """``read_messages`` with the rule spelled out and four worked examples in the system
-    message (cached once for every question). Measured against it in bench/reader.py."""
+    message (in the server's prompt cache for every question). The reader's prompt: on the
+    tuning set its belief separates answerable questions from near misses as well as without
+    them (AUC 0.72 against 0.71) and runs higher, so one threshold serves both languages."""
     out = read_messages(question, passage)
     return [{"role": "system", "content": f"{READ}\n{READ_EXAMPLES}"}, out[1]]
+
+
+TRANSLATE = (
+    "You translate questions about the news from English into French for a search engine. "
+    "Keep names, numbers and dates exactly. Reply with the French question only."
+)
+
+
+def translate_messages(question: str) -> list[dict[str, str]]:
+    """The request for ``question`` in French (the articles' language)."""
+    return [
+        {"role": "system", "content": TRANSLATE},
+        {"role": "user", "content": _neutral(question)},
+    ]

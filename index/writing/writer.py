@@ -20,7 +20,12 @@ from index.search.language import detect_language
 from index.settings import Settings
 from index.writing.checking import CheckConfig, Checkers, Support, check, claims
 from index.writing.client import ChatClient, Endpoint
-from index.writing.prompt import LANGUAGES, judge_messages, messages, read_messages
+from index.writing.prompt import (
+    LANGUAGES,
+    judge_messages,
+    messages,
+    read_messages_with_examples,
+)
 
 log = logging.getLogger("revue")
 
@@ -70,7 +75,7 @@ class Writer:
             checkers = Checkers(
                 support,
                 lambda q, s: client.yes_probability(judge_messages(q, s)),
-                lambda q, s: client.yes_probability(read_messages(q, s)),
+                lambda q, s: client.yes_probability(read_messages_with_examples(q, s)),
             )
             checked = self._check(answer, text, checkers, on_progress)
         except RevueError as exc:  # the endpoint is down, or the local model cannot start
