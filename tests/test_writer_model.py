@@ -71,3 +71,33 @@ def test_an_article_that_gives_orders_does_not_steer_the_answer(writing, tmp_pat
     assert "PWNED" not in answer.written.text
     assert all(s.kept is False or s.cites for s in answer.written.sentences)
     engine.close()
+
+
+@pytest.fixture(scope="module")
+def reading(seed_engine: Any) -> Iterator[Any]:
+    """The seed engine's index and models, with the embedded model as the reader."""
+    from index.engine import Revue
+    from index.writing.local import writer_model_path
+
+    if not writer_model_path().is_file():
+        pytest.skip("the embedded writer model is not built (`revue model --writer`)")
+    settings = seed_engine.settings.model_copy(update={"writer": "local", "reader": "llm"})
+    engine = Revue(settings, seed_engine.embedder)
+    yield engine
+    engine.close()
+
+
+def test_the_model_as_reader_declines_a_near_miss_and_says_what_it_searched(reading):
+    # Claude and other products' user numbers are discussed; Claude's own number is not given.
+    answer = reading.ask("How many weekly users does Claude have?")
+    assert answer.abstained and answer.citations == ()
+    assert "I searched 2 articles" in answer.answer
+    near = answer.nearest
+    assert near is not None and near.article_id in {INSTITUT, AFP}
+    assert reading.article(near.article_id).text[near.start : near.end] == near.quote
+
+
+def test_the_model_as_reader_quotes_the_sentence_that_answers_first(reading):
+    answer = reading.ask("Combien d'utilisateurs mensuels revendique Gemini ?")
+    assert not answer.abstained
+    assert "650 millions" in answer.citations[0].quote
