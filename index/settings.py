@@ -44,9 +44,10 @@ class Settings(BaseSettings):
         default=DEFAULT_READER_DATA, description="PIAF folder the default reader is trained on"
     )
     translate: str = Field(
-        default="auto",
+        default="off",
         description="search and read English questions in French, translated by the language "
-        "model: 'auto' (with REVUE_READER=llm), 'on' or 'off'",
+        "model: 'on', 'auto' (with REVUE_READER=llm) or 'off' (the default: the embedded "
+        "model's translations did not help, docs/benchmarks.md)",
     )
     rerank: int = Field(
         default=0, ge=0, description="search results the reader reorders (0: none; it hurt PIAF)"

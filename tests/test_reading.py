@@ -93,11 +93,16 @@ def test_the_quotes_are_those_the_reader_believes_and_no_other_story(make_engine
     assert engine.reader.asked[-1][1] <= engine.answer_config.read_windows
 
 
-def _llm_engine(indexed: Any, llm: FakeLLM) -> Any:
+def _llm_engine(indexed: Any, llm: FakeLLM, translate: str = "auto") -> Any:
     from index.engine import Revue
 
     settings = Settings(
-        data_dir=indexed.data_dir, reader="llm", writer="endpoint", llm_url=llm.url, llm_retries=0
+        data_dir=indexed.data_dir,
+        reader="llm",
+        writer="endpoint",
+        llm_url=llm.url,
+        llm_retries=0,
+        translate=translate,
     )
     return Revue(settings, indexed.embedder)
 
