@@ -62,6 +62,8 @@ def test_questions_the_coverage_does_not_answer_are_declined(seed_engine, questi
     # It says what was searched: the two seed articles (they give no date).
     assert answer.coverage.articles == 2
     assert "2 articles" in answer.answer
+    if "ChatGPT Plus" in question:  # declined for a name no article mentions: it says which
+        assert answer.answer.endswith("None of the passages found mentions “ChatGPT Plus”.")
     if answer.nearest is not None:  # the passage that came nearest, verbatim, not cited
         article = seed_engine.article(answer.nearest.article_id)
         assert article.text[answer.nearest.start : answer.nearest.end] == answer.nearest.quote

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from index.errors import RevueError
 from index.records import Answer, Citation, Coverage, byline
-from index.search.language import detect_language
+from index.search.language import detect_language, mentions, question_entities
 from index.search.quotes import (
     AnswerConfig,
     Baseline,
@@ -23,6 +23,7 @@ from index.search.quotes import (
     select,
 )
 from index.search.reading import Read, belief, combined, read_windows, select_judged
+from index.text import fold
 
 log = logging.getLogger("revue")
 
@@ -35,6 +36,10 @@ SEARCHED = {
     "fr": "J'ai cherché dans {articles} articles{span} : aucun ne répond à cette question.",
 }
 SPAN = {"en": " ({first} to {last})", "fr": " ({first} à {last})"}
+UNNAMED = {
+    "en": "None of the passages found mentions “{name}”.",
+    "fr": "Aucun des passages trouvés ne mentionne « {name} ».",
+}
 NEAREST = {
     "en": "Nearest, which does not answer it: “{quote}” ({where})",
     "fr": "Le plus proche, qui n'y répond pas : « {quote} » ({where})",
@@ -85,9 +90,13 @@ def compose(evidence: Evidence, judges: Judges, config: AnswerConfig = AnswerCon
     chosen, nearest = judges.choose(evidence, config)
     if not chosen:
         near = cite(1, nearest, evidence) if nearest is not None else None
+        text = declined(language, evidence.coverage, near)
+        missing = unnamed(evidence)
+        if missing:  # the names check declined it: say which name the coverage lacks
+            text += " " + UNNAMED[language].format(name=missing)
         return Answer(
             question=question,
-            answer=declined(language, evidence.coverage, near),
+            answer=text,
             abstained=True,
             language=language,
             coverage=evidence.coverage,
@@ -119,6 +128,15 @@ def declined(language: str, coverage: Coverage | None, nearest: Citation | None)
         where = byline(nearest.source, nearest.date, nearest.title) or nearest.article_id
         lines.append(NEAREST[language].format(quote=_short(nearest.quote), where=where))
     return " ".join(lines[:2]) + ("\n" + lines[2] if len(lines) > 2 else "")
+
+
+def unnamed(evidence: Evidence) -> str | None:
+    """The first name the question asks about that no retrieved article mentions."""
+    texts = [fold(f"{a.title or ''}\n{a.text}") for a in evidence.articles.values()]
+    for name in question_entities(evidence.question):
+        if not any(mentions(t, name) for t in texts):
+            return name
+    return None
 
 
 def _short(quote: str) -> str:
