@@ -58,6 +58,12 @@ class Judged:
     p: float
     quoted: float  # the share of the question's six-word runs it holds (a verbatim quote)
 
+    @property
+    def quotes_question(self) -> bool:
+        """The question quotes this window ("who published « … »?"): it answers whatever the
+        reader says."""
+        return self.quoted >= 0.5
+
 
 def read_windows(
     evidence: Evidence, scored: Sequence[Candidate], read: Read, config: AnswerConfig
@@ -80,16 +86,14 @@ def read_windows(
         Judged(c, float(p), runs_held(runs, t))
         for c, p, t in zip(chosen, probs, texts, strict=True)
     ]
-    order = {id(c): n for n, c in enumerate(chosen)}
-    return sorted(
-        judged, key=lambda j: (j.quoted >= 0.5, j.p, -order[id(j.candidate)]), reverse=True
-    )
+    # A stable sort: among equal beliefs, the cosine's order stands.
+    return sorted(judged, key=lambda j: (j.quotes_question, j.p), reverse=True)
 
 
 def belief(judged: Sequence[Judged]) -> float:
     """The reader's belief in the window it believes most; a window the question quotes
     verbatim answers "who published this quote?" whatever the reader says."""
-    return max((1.0 if j.quoted >= 0.5 else j.p for j in judged), default=0.0)
+    return max((1.0 if j.quotes_question else j.p for j in judged), default=0.0)
 
 
 def select_judged(judged: Sequence[Judged], config: AnswerConfig) -> list[Candidate]:
@@ -98,7 +102,7 @@ def select_judged(judged: Sequence[Judged], config: AnswerConfig) -> list[Candid
     if not judged:
         return []
     floor = judged[0].p - config.read_margin
-    kept = [j.candidate for j in judged if j.p >= floor or j.quoted >= 0.5]
+    kept = [j.candidate for j in judged if j.p >= floor or j.quotes_question]
     return kept[: config.max_citations]
 
 
