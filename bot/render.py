@@ -127,21 +127,23 @@ def fit_answer(text: str, limit: int = CONTENT_LIMIT) -> str:
     return trim("".join(out), limit)
 
 
+READING = "-# Reading these passages to check that they answer the question…"
 WRITING = "-# Writing a short answer from these quotes…"
 WRITTEN_NOTE = "-# Written by a language model from the quotes below; each sentence was checked."
 
 
-def render_answer(answer: Answer, writing: str | None = None) -> Reply:
+def render_answer(answer: Answer, writing: str | None = None, reading: bool = False) -> Reply:
     """The framing text with its [n] markers (or the checked written answer), then each citation;
     a decline is text alone. ``writing`` is the checked answer so far while it is being written
-    (an empty string before its first sentence)."""
+    (an empty string before its first sentence); ``reading``: the quotes are still being read."""
     if answer.abstained or not answer.citations:
         return Reply(fit_answer(escape_mentions(answer.answer)))
     embeds = citation_embeds(answer.citations)
     written = answer.written
-    if writing is not None:
+    if reading or writing is not None:
+        note = READING if reading else WRITING
         text = _model_text(writing) if writing else escape_mentions(answer.answer)
-        return Reply(trim(text, CONTENT_LIMIT - len(WRITING) - 1) + "\n" + WRITING, embeds)
+        return Reply(trim(text, CONTENT_LIMIT - len(note) - 1) + "\n" + note, embeds)
     if written is not None and written.shown:
         text = trim(_model_text(written.text), CONTENT_LIMIT - len(WRITTEN_NOTE) - 1)
         return Reply(f"{text}\n{WRITTEN_NOTE}", embeds)

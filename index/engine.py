@@ -41,10 +41,11 @@ from index.records import (
     IndexSummary,
     SearchMode,
 )
-from index.search.answer import Judges, compose
+from index.search.answer import Draft, Judges, compose
 from index.search.language import detect_language
 from index.search.quotes import (
     LLM_READING,
+    UNREAD,
     AnswerConfig,
     Baseline,
     Evidence,
@@ -86,7 +87,7 @@ class Revue(NewsDesk):
         self._generation: int | None = None
         self._store: Store | None = None
         self._retriever: Retriever | None = None
-        self.answer_config = LLM_READING if self.settings.reader == "llm" else AnswerConfig()
+        self._answer_config: AnswerConfig | None = None  # set once the reader is known
         self._background: np.ndarray | None = None
         self._writer: Writer | None = None
         self._writer_opened = False
@@ -111,14 +112,27 @@ class Revue(NewsDesk):
             return self._embedder
 
     @property
+    def answer_config(self) -> AnswerConfig:
+        """How quotes are chosen and declines decided: the language model's rule where it
+        reads, the cosine's otherwise (the two are calibrated apart, docs/benchmarks.md)."""
+        if self._answer_config is None:
+            reading = isinstance(self.reader, ChatJudge)
+            self._answer_config = LLM_READING if reading else AnswerConfig()
+        return self._answer_config
+
+    @answer_config.setter
+    def answer_config(self, config: AnswerConfig) -> None:
+        self._answer_config = config
+
+    @property
     def reader(self) -> PairReader | None:
         """The cross-encoder that reads (question, passage) pairs, loaded on first use; None
         where it is switched off or not built (the embedding cosine decides then)."""
         with self._lock:
             if not self._reader_loaded and self.settings.reader == "none":
                 self._reader_loaded = True  # the default: torch and transformers not imported
-            if not self._reader_loaded and self.settings.reader == "llm":
-                self._pair_reader = self._judge()
+            if not self._reader_loaded and self.settings.reader in ("llm", "auto"):
+                self._pair_reader = self._judge(quiet=self.settings.reader == "auto")
                 self._reader_loaded = True
             if not self._reader_loaded:
                 from index.model.reader import open_reader  # torch: imported only when needed
@@ -127,11 +141,13 @@ class Revue(NewsDesk):
                 self._reader_loaded = True
             return self._pair_reader
 
-    def _judge(self) -> PairReader | None:
-        """The writer's language model as the reader (one model, one prompt cache)."""
+    def _judge(self, quiet: bool) -> PairReader | None:
+        """The writer's language model as the reader (one model, one prompt cache); None, and
+        a warning unless ``quiet``, where there is none."""
         writer = self.writer
         if writer is None:
-            log.warning("REVUE_READER=llm but no language model is set up: the cosine decides")
+            if not quiet:
+                log.warning("REVUE_READER=llm but no language model is set up: the cosine decides")
             return None
         return ChatJudge(writer.client, writer.name)
 
@@ -294,7 +310,7 @@ class Revue(NewsDesk):
     def _french(self, question: str) -> str | None:
         """An English question in French, where the settings translate (see ``translate``)."""
         wanted = self.settings.translate
-        if wanted == "off" or (wanted == "auto" and self.settings.reader != "llm"):
+        if wanted == "off" or (wanted == "auto" and not isinstance(self.reader, ChatJudge)):
             return None
         if detect_language(question) != "en":
             return None
@@ -307,14 +323,33 @@ class Revue(NewsDesk):
     def ask(self, question: str, k: int = 10, filters: Filters = NO_FILTERS) -> Answer:
         """Numbered verbatim quotes that answer ``question`` from the articles ``filters``
         allow, or a decline."""
-        evidence = self.evidence(question, k, filters)
-        reader = self.reader
+        return replace(self.answer(self.evidence(question, k, filters)), filters=filters)
+
+    def answer(self, evidence: Evidence, read: bool = True) -> Answer:
+        """The quotes of ``evidence`` that answer its question, as the reader (or, without one
+        or with ``read`` off, the cosine) decides, or a decline."""
+        reader = self.reader if read else None
         judges = Judges(
             self.embedder.encode_passages,
             self.baseline(evidence.query_vec),
             reader.score if reader is not None else None,
         )
-        return replace(compose(evidence, judges, self.answer_config), filters=filters)
+        config = self.answer_config if read else UNREAD
+        return compose(evidence, judges, config)
+
+    def draft(self, question: str, k: int = 10, filters: Filters = NO_FILTERS) -> Draft:
+        """The answer to show at once: where a language model reads (seconds a passage), the
+        cosine's quotes, undeclined, for ``read`` to finish; otherwise the answer itself."""
+        evidence = self.evidence(question, k, filters)
+        pending = isinstance(self.reader, ChatJudge)
+        answer = self.answer(evidence, read=not pending)
+        return Draft(evidence, replace(answer, filters=filters), pending)
+
+    def read(self, draft: Draft) -> Answer:
+        """The answer ``draft`` becomes once the reader has read its passages."""
+        if not draft.pending:
+            return draft.answer
+        return replace(self.answer(draft.evidence), filters=draft.answer.filters)
 
     def write(self, answer: Answer, on_progress: OnProgress | None = None) -> Answer:
         """``answer`` with a short written answer from its quotes, where a writer is set up and

@@ -8,9 +8,11 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
-# Off by default: measured, it helps declines (English most) but does not yet pick better quotes
-# or passages than the cosine, and it takes ~35 min of CPU to build (docs/benchmarks.md).
-DEFAULT_READER = "none"
+# The language model reads where one is set up (the embedded writer `make install` builds, or
+# REVUE_LLM_URL): on fresh near misses it declines 2-6 times as many as the cosine, for a loss of
+# answers (docs/benchmarks.md, "The reader from the shipped models"). The cross-encoder stays
+# opt-in: it did not pick better quotes than the cosine and takes ~35 min of CPU to build.
+DEFAULT_READER = "auto"
 # The reader is trained on PIAF (French QA, MIT licence), read from the shared data folder
 # beside the project when it is built (`revue model --reader`).
 DEFAULT_READER_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "piaf_fr"
@@ -36,9 +38,10 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=16, ge=1)
     reader: str = Field(
         default=DEFAULT_READER,
-        description="what reads (question, passage) pairs: 'llm' (the writer's language model, "
-        "asked yes or no), 'default' (the cross-encoder `revue model --reader` builds), a "
-        "folder, or 'none' (the cosine decides)",
+        description="what reads (question, passage) pairs: 'auto' (the writer's language "
+        "model where there is one, else none), 'llm' (the same, with a warning when there is "
+        "none), 'default' (the cross-encoder `revue model --reader` builds), a folder, or "
+        "'none' (the cosine decides)",
     )
     reader_data: Path = Field(
         default=DEFAULT_READER_DATA, description="PIAF folder the default reader is trained on"

@@ -19,6 +19,7 @@ from bot.client import RevueBot, make_bot
 from bot.render import check_limits
 from bot.settings import BotSettings
 from index.records import Answer, ArticleInfo, Citation
+from index.search.answer import Draft
 from tests.conftest import CORPUS, write
 from tests.deadlines import HANG
 from tests.fake_discord import APP_ID, BOT_ID, MANAGE_GUILD, FakeDiscord, user
@@ -293,6 +294,10 @@ class LongEngine:
 
     def is_indexed(self) -> bool:
         return True
+
+    def draft(self, question: str, *args: Any, **kwargs: Any) -> Draft:
+        evidence = self.inner.evidence(question)
+        return Draft(evidence, self.ask(question), pending=False)
 
     def ask(self, question: str, *args: Any, **kwargs: Any) -> Answer:
         self.threads.append(threading.current_thread())

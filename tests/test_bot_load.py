@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.client import ShardedRevueBot
-from index.records import Answer
+from index.search.answer import Draft
 from tests.deadlines import HANG
 from tests.fake_discord import GUILD_ID, FakeDiscord, user
 from tests.settle import Settle, until
@@ -32,10 +32,10 @@ class GatedEngine:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def ask(self, question: str, *args: Any, **kwargs: Any) -> Answer:
+    def draft(self, question: str, *args: Any, **kwargs: Any) -> Draft:
         self.asked.append(question)
         assert self.gate.wait(HANG), "the test never opened the gate"
-        return self.inner.ask(question, *args, **kwargs)
+        return self.inner.draft(question, *args, **kwargs)  # type: ignore[no-any-return]
 
 
 def replies_to(fake: FakeDiscord, channel: int) -> list[str]:
@@ -120,13 +120,13 @@ def test_with_revue_shards_each_shard_carries_its_servers_questions(seed_index):
 def test_a_slow_answer_runs_on_a_worker_and_heartbeats_go_on_meanwhile(seed_index):
     engine = GatedEngine(seed_index)
     threads: list[str] = []
-    ask = engine.ask
+    draft = engine.draft
 
-    def noting_ask(question: str, *args: Any, **kwargs: Any) -> Answer:
+    def noting_draft(question: str, *args: Any, **kwargs: Any) -> Draft:
         threads.append(threading.current_thread().name)
-        return ask(question, *args, **kwargs)
+        return draft(question, *args, **kwargs)
 
-    engine.ask = noting_ask  # type: ignore[method-assign]
+    engine.draft = noting_draft  # type: ignore[method-assign]
 
     async def scenario() -> tuple[int, FakeDiscord]:
         async with FakeDiscord(heartbeat_ms=300) as fake, running_bot(engine, fake):

@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 
-from bot.render import WRITING, WRITTEN_NOTE, check_limits
+from bot.render import READING, WRITING, WRITTEN_NOTE, check_limits
 from tests.conftest import CORPUS
 from tests.deadlines import HANG
 from tests.fake_discord import APP_ID, FakeDiscord
@@ -21,6 +21,7 @@ from tests.test_bot import (
     CHANNEL_EDIT,
     FOLLOWUP,
     MESSAGES,
+    QUESTION_CHANNEL,
     field_text,
     run,
     running_bot,
@@ -76,3 +77,64 @@ def test_a_dead_model_leaves_the_quotes_without_an_error(make_engine):
         assert "pause" in field_text(edit)
 
     run(scenario())
+
+
+def _reading_engine(make_engine: Any, llm: FakeLLM) -> Any:
+    """An engine whose reader is the language model at ``llm`` (REVUE_READER's default where a
+    model is set up): the bot shows the cosine's quotes first, then what the reader decided."""
+    from index.engine import Revue
+    from index.settings import Settings
+
+    indexed = make_engine()
+    indexed.index([CORPUS])
+    settings = Settings(
+        data_dir=indexed.data_dir, writer="endpoint", llm_url=llm.url, llm_retries=0
+    )
+    return Revue(settings, indexed.embedder)
+
+
+def test_quotes_first_then_the_reader_declines_by_edit(make_engine):
+    with FakeLLM(entails=lambda request: 0.01) as llm:  # no passage answers
+        engine = _reading_engine(make_engine, llm)
+
+        async def scenario() -> None:
+            async with FakeDiscord() as fake, running_bot(engine, fake):
+                await fake.send_message(QUESTION, author=ALICE)
+                (first,) = await fake.wait_for("POST", MESSAGES)
+                last = await final_edit(fake, CHANNEL_EDIT)
+            assert first.json["content"].endswith(READING)
+            assert "pause" in field_text(first.json)  # the quotes, before the reader is done
+            assert last["content"].startswith("Les articles dont je dispose ne le disent pas.")
+            assert "J'ai cherché dans 2 articles" in last["content"]
+            assert last["embeds"] == []  # the quotes that do not answer are taken back
+            assert llm.checks and not llm.writes  # read, and nothing written for a decline
+
+        run(scenario())
+        log = engine.answers()
+        try:  # a vote or a follow-up refers to what the message shows in the end: the decline
+            record = log.latest_in(QUESTION_CHANNEL)
+        finally:
+            log.close()
+            engine.close()
+        assert record is not None and record.abstained and record.citations == ()
+
+
+def test_quotes_first_then_the_read_quotes_then_the_written_answer(make_engine):
+    def believes_pulse(request: Any) -> float:
+        return 0.97 if "Pulse" in request.user else 0.02
+
+    with FakeLLM(Reply(f"{PAUSED} [1].", delay=0.2), entails=believes_pulse) as llm:
+        engine = _reading_engine(make_engine, llm)
+
+        async def scenario() -> None:
+            async with FakeDiscord() as fake, running_bot(engine, fake):
+                await fake.slash("ask", {"question": QUESTION}, author=BOB)
+                (followup,) = await fake.wait_for("POST", FOLLOWUP)
+                last = await final_edit(fake, FOLLOWUP_EDIT)
+            assert followup.json["content"].endswith(READING)
+            assert last["content"] == f"{PAUSED} [1].\n{WRITTEN_NOTE}"
+            quotes = [f["value"] for e in last["embeds"] for f in e["fields"]]
+            assert quotes and all("Pulse" in q for q in quotes)  # only what the reader believes
+
+        run(scenario())
+        engine.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from dataclasses import dataclass
 from typing import Protocol
 
 import discord
@@ -22,6 +23,7 @@ from bot.render import NO_PINGS, Reply, render_answer
 from bot.votes import vote_view
 from index.errors import RevueError
 from index.records import NO_FILTERS, Answer, AnswerRecord, Filters
+from index.search.answer import Draft
 from index.search.filters import parse_filters
 
 log = logging.getLogger(__name__)
@@ -41,13 +43,47 @@ class Ask(commands.Cog):
         self.answers = bot.answers
         self.pace = ChannelPace()
 
-    async def answer(self, ticket: Ticket, question: str, filters: Filters = NO_FILTERS) -> Answer:
-        """The extractive answer, on one of the desk's workers once the server's turn comes."""
-        return await self.desk.run(ticket, lambda: self.bot.engine.ask(question, 10, filters))
+    async def answer(self, ticket: Ticket, question: str, filters: Filters = NO_FILTERS) -> Draft:
+        """The quotes to show first, on one of the desk's workers once the server's turn comes."""
+        return await self.desk.run(ticket, lambda: self.bot.engine.draft(question, 10, filters))
 
     def will_write(self, answer: Answer) -> bool:
         writer = self.bot.engine.writer is not None and self.desk.can_write()
         return writer and not answer.abstained
+
+    def first_reply(self, draft: Draft) -> Reply:
+        """The quotes as first sent: marked while they are read, or while they are written up."""
+        if draft.pending:
+            return render_answer(draft.answer, reading=True)
+        return render_answer(draft.answer, writing="" if self.will_write(draft.answer) else None)
+
+    async def finish(self, shown: Shown) -> None:
+        """After the quotes are sent: the reader's decision, then the written answer, by edits."""
+        answer = shown.draft.answer
+        if shown.draft.pending:
+            answer = await self.read_into(shown)
+        if self.will_write(answer):
+            await self.write_into(shown.message, answer)
+
+    async def read_into(self, shown: Shown) -> Answer:
+        """Edit the cosine's quotes into what the reader decided: the quotes that answer, or a
+        decline that says what was searched. The language model reads on the writer's worker
+        (one model, one queue); the answer log keeps what the message shows in the end."""
+        draft = shown.draft
+        try:
+            answer = await self.desk.write(lambda: self.bot.engine.read(draft))
+        except Exception:
+            log.exception("reading an answer failed; the quotes stand")
+            return draft.answer
+        if shown.record is not None:
+            record = shown.record
+            try:
+                await self.answers.run(lambda log: log.revise(record.id, answer))
+            except Exception:
+                log.exception("could not keep the read answer %s", record.id)
+        writing = "" if self.will_write(answer) else None
+        await _edit(shown.message, render_answer(answer, writing=writing))
+        return answer
 
     async def write_into(self, message: Edit, answer: Answer) -> None:
         """Edit the sent quotes into the written answer as its checked sentences come in (at
@@ -112,9 +148,9 @@ class Ask(commands.Cog):
             await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
             return
         with ticket:  # released by reply_to once the engine is done, or here whatever happens
-            sent = await self.reply_to(message, ticket, question, previous, busy)
-        if sent is not None and sent[2]:
-            await self.write_into(sent[0], sent[1])
+            shown = await self.reply_to(message, ticket, question, previous, busy)
+        if shown is not None:
+            await self.finish(shown)
 
     async def reply_to(
         self,
@@ -123,10 +159,9 @@ class Ask(commands.Cog):
         question: str,
         previous: AnswerRecord | None,
         busy: bool,
-    ) -> tuple[discord.Message, Answer, bool] | None:
-        """Answer ``message`` (in a new thread when the channel is busy): what was sent, and
-        whether it promised a written answer; None when the engine refused or failed (the user
-        is told why)."""
+    ) -> Shown | None:
+        """Answer ``message`` (in a new thread when the channel is busy): what was sent; None
+        when the engine refused or failed (the user is told why)."""
         asked = self.bot.engine.standalone(previous.asked, question) if previous else question
         try:
             async with message.channel.typing():
@@ -140,9 +175,8 @@ class Ask(commands.Cog):
             return None
         ticket.release()  # the answer is ready: a follow-up sent the moment it shows is welcome
         thread = await open_thread(message, question) if busy and previous is None else None
-        record = await self.remember(question, result, previous)
-        writing = self.will_write(result)
-        reply = render_answer(result, writing="" if writing else None)
+        record = await self.remember(question, result.answer, previous)
+        reply = self.first_reply(result)
         view = vote_view(record.id) if record else discord.utils.MISSING
         send = thread.send if thread is not None else message.reply
         async with self.answers.showing():
@@ -150,7 +184,7 @@ class Ask(commands.Cog):
                 reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS
             )
             await self.shown(record, sent)
-        return sent, result, writing
+        return Shown(sent, result, record)
 
     async def remember(
         self, question: str, answer: Answer, previous: AnswerRecord | None = None
@@ -192,11 +226,10 @@ class Ask(commands.Cog):
         self.bot.engine.check_question(question)
         filters = parse_filters(outlet, since, until)
         result = await self.bot.deferred(
-            interaction, lambda: self.bot.engine.ask(question, 10, filters)
+            interaction, lambda: self.bot.engine.draft(question, 10, filters)
         )
-        record = await self.remember(question, result)
-        writing = self.will_write(result)
-        reply = render_answer(result, writing="" if writing else None)
+        record = await self.remember(question, result.answer)
+        reply = self.first_reply(result)
         async with self.answers.showing():
             sent = await interaction.followup.send(
                 reply.content,
@@ -206,8 +239,7 @@ class Ask(commands.Cog):
                 wait=True,
             )
             await self.shown(record, sent)
-        if writing:
-            await self.write_into(sent, result)
+        await self.finish(Shown(sent, result, record))
 
     @ask.autocomplete("outlet")
     async def outlet_choices(
@@ -221,6 +253,15 @@ class Edit(Protocol):
     """A sent message that can be edited (a channel message or an interaction follow-up)."""
 
     async def edit(self, *, content: str, embeds: list[discord.Embed]) -> object: ...
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An answer sent to Discord: the message, the draft it shows, and its log entry."""
+
+    message: Edit
+    draft: Draft
+    record: AnswerRecord | None
 
 
 async def _edit(message: Edit, reply: Reply) -> None:

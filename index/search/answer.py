@@ -83,6 +83,16 @@ class Judges:
         return select_judged(judged, config), nearest
 
 
+@dataclass(frozen=True)
+class Draft:
+    """An answer shown before it is read: the cosine's quotes (``answer``), and the ``evidence``
+    the reader still reads when ``pending`` (a language model takes seconds per passage)."""
+
+    evidence: Evidence
+    answer: Answer
+    pending: bool
+
+
 def compose(evidence: Evidence, judges: Judges, config: AnswerConfig = AnswerConfig()) -> Answer:
     """The answer to the question from its evidence: numbered verbatim quotes, or a decline."""
     question = evidence.question

@@ -55,6 +55,9 @@ class AnswerConfig:
 # an answer there (AUC 0.50 in French), the model's belief does better (0.80 French, 0.66
 # English), so it decides alone: balanced accuracy 0.49 -> 0.64 (docs/benchmarks.md).
 LLM_READING = AnswerConfig(combined_below=float("-inf"), read_below=0.55)
+# The cosine's quotes shown while the language model reads them (``Revue.draft``): not declined
+# on the cosine's word, which the reader overrules either way.
+UNREAD = AnswerConfig(abstain_below=float("-inf"))
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,15 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def _shown(answer: Answer) -> dict[str, Any]:
+    return {
+        "answer": storable(answer.answer),
+        "abstained": int(answer.abstained),
+        "language": answer.language,
+        "citations": json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False),
+    }
+
+
 class AnswerLog:
     """Answers (id ↔ Discord message ↔ question, answer, citations) and one vote per user per
     answer. Thread-safe: the bot writes from worker threads."""
@@ -65,10 +74,7 @@ class AnswerLog:
         row = {
             "question": storable(question),
             "asked": storable(answer.question),
-            "answer": storable(answer.answer),
-            "abstained": int(answer.abstained),
-            "language": answer.language,
-            "citations": json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False),
+            **_shown(answer),
             "created_at": _now(),
             "previous_id": previous_id,
             "channel_id": channel_id,
@@ -77,6 +83,12 @@ class AnswerLog:
             answer_id = self.db.table("answers").insert(row).last_rowid
         assert answer_id is not None  # an INSERT always has one
         return self.get(answer_id)
+
+    def revise(self, answer_id: int, answer: Answer) -> None:
+        """Keep what answer ``answer_id`` became once read (quotes dropped, or a decline): votes
+        and follow-ups then refer to what the message shows in the end."""
+        with self._lock, self.db.conn:
+            self.db.table("answers").update(answer_id, _shown(answer))
 
     def sent(self, answer_id: int, channel_id: int, message_id: int) -> None:
         """Where Discord shows the answer (a channel or a thread, and the message)."""
