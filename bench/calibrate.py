@@ -12,7 +12,10 @@ text (the decline rule before the reader) and the reader's probability. For each
 balanced accuracy at the configured threshold and at the best one, and how often the chosen
 quotes hold PIAF's answer.
 
-    python bench/calibrate.py [--piaf DIR] [--sample 150]
+    python bench/calibrate.py [--piaf DIR] [--sample 150] [--reader llm]
+
+With ``--reader llm`` the reader is the language model (REVUE_READER's default where one is set
+up), which reads the cosine's first windows as ``revue ask`` does (seconds a window: sample ~20).
 """
 
 from __future__ import annotations
@@ -33,8 +36,15 @@ from index.engine import Revue  # noqa: E402
 from index.evaluation import normalize  # noqa: E402
 from index.model.reader_data import split  # noqa: E402
 from index.search.quotes import AnswerConfig, candidates, select  # noqa: E402
-from index.search.reading import read_candidates, select_read  # noqa: E402
+from index.search.reading import (  # noqa: E402
+    belief,
+    read_candidates,
+    read_windows,
+    select_judged,
+    select_read,
+)
 from index.settings import Settings  # noqa: E402
+from index.writing.judge import ChatJudge  # noqa: E402
 
 ENGLISH = Path(__file__).with_name("questions") / "piaf_eval_en.jsonl"
 
@@ -45,6 +55,9 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("bench/results/calibrate"))
     ap.add_argument("--sample", type=int, default=150, help="questions per set and language")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--reader", default="default", help="REVUE_READER: default (the cross-encoder) or llm"
+    )
     args = ap.parse_args()
 
     paragraphs, questions, _ = piaf(args.piaf)
@@ -53,7 +66,7 @@ def main() -> None:
     corpus = write_articles(
         [p for p in paragraphs if p["title"] in indexed], args.work / "piaf_half.jsonl"
     )
-    engine = Revue(Settings(data_dir=args.work / "index"))
+    engine = Revue(Settings(data_dir=args.work / "index", reader=args.reader))
     if engine.reader is None:
         sys.exit("the reader is not built: run `revue model` first")
     t0 = time.perf_counter()
@@ -102,9 +115,14 @@ def _judge(engine: Revue, q: PiafQuestion, answerable: bool) -> dict[str, Any]:
     baseline = engine.baseline(evidence.query_vec)
     row["cosine"] = baseline.relevance(max((c.similarity for c in scored), default=-1.0))
     cosine_quotes = select(scored, replace(config, abstain_below=-99.0), baseline)
-    read = read_candidates(evidence, engine.reader.score, config)
-    row["reader"] = max((c.similarity for c in read), default=0.0)
-    read_quotes = select_read(read, replace(config, read_threshold=0.0))
+    if isinstance(engine.reader, ChatJudge):  # the windows a question's answer reads
+        judged = read_windows(evidence, scored, engine.reader.score, config) if scored else []
+        row["reader"] = belief(judged)
+        read_quotes = select_judged(judged, config)
+    else:
+        read = read_candidates(evidence, engine.reader.score, config)
+        row["reader"] = max((c.similarity for c in read), default=0.0)
+        read_quotes = select_read(read, replace(config, read_threshold=0.0))
     for judge, chosen in (("cosine", cosine_quotes), ("reader", read_quotes)):
         quotes = [normalize(evidence.articles[c.article_id].text[c.start : c.end]) for c in chosen]
         row[f"{judge}_holds_answer"] = any(normalize(a) in t for a in q.answers for t in quotes)
@@ -117,7 +135,8 @@ def report(rows: list[dict[str, Any]], config: AnswerConfig) -> None:
     print(f"{len(pos)} answerable, {len(neg)} unanswerable")
     print("| judge | threshold | answered (answerable) | declined (unanswerable) | balanced |")
     print("|---|---|---|---|---|")
-    configured = {"cosine": config.abstain_below, "reader": config.read_threshold}
+    reading = config.read_below or config.read_threshold  # the language model's, or the encoder's
+    configured = {"cosine": config.abstain_below, "reader": reading}
     for judge, at in configured.items():
         best = max(sorted({r[judge] for r in rows}), key=lambda t: _balance(pos, neg, judge, t)[2])
         for label, t in (("configured", at), ("best", best)):
