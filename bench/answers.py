@@ -122,14 +122,17 @@ def report(args: argparse.Namespace) -> None:
         seconds = [r["stages"][stage] for r in rows if stage in r["stages"]]
         if seconds:
             print(
-                f"{stage}: p50 {percentile(seconds, 50):.1f} s, "
-                f"p95 {percentile(seconds, 95):.1f} s ({len(seconds)} questions)"
+                f"{stage}: p50 {percentile(seconds, 50):.2f} s, "
+                f"p95 {percentile(seconds, 95):.2f} s ({len(seconds)} questions)"
             )
     if args.sentences:
         for r in rows:
             if r["written"]:
                 kind = "answerable" if r["answerable"] else "UNANSWERABLE"
-                print(f"\n{r['id']} [{kind}] {r['question']}\n  quotes: {r['quotes'][:3]}")
+                print(f"\n{r['id']} [{kind}] {r['question']}")
+                for n, quote in enumerate(r["quotes"], 1):
+                    print(f"  [{n}] {quote}")
+                print("  written:")
                 for s in r["sentences"]:
                     if s["kept"]:
                         print(f"  - {s['text']}")

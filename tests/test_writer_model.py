@@ -101,3 +101,19 @@ def test_the_model_as_reader_quotes_the_sentence_that_answers_first(reading):
     answer = reading.ask("Combien d'utilisateurs mensuels revendique Gemini ?")
     assert not answer.abstained
     assert "650 millions" in answer.citations[0].quote
+
+
+def test_the_model_tells_a_true_but_off_question_sentence_from_an_answer(reading):
+    # The check that drops written sentences which do not answer what was asked (issue 22: asked
+    # how much cash Google generates, the written line was about Gemini's users).
+    from index.writing.checking import CheckConfig
+
+    question = "How much cash does Google generate?"
+    on, off = reading.reader.score(
+        question,
+        [
+            "Google generates billions of dollars in cash every quarter.",
+            "Gemini has more than 650 million monthly users.",
+        ],
+    )
+    assert off < CheckConfig().answers_above <= on
