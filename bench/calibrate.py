@@ -35,7 +35,8 @@ from bench.common import PIAF, PiafQuestion, piaf, write_articles  # noqa: E402
 from index.engine import Revue  # noqa: E402
 from index.evaluation import normalize  # noqa: E402
 from index.model.reader_data import split  # noqa: E402
-from index.search.quotes import AnswerConfig, candidates, select  # noqa: E402
+from index.search.candidates import AnswerConfig, candidates  # noqa: E402
+from index.search.decision import select  # noqa: E402
 from index.search.reading import (  # noqa: E402
     belief,
     read_candidates,

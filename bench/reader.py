@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import percentile, read_jsonl, require  # noqa: E402
 from index.engine import Revue  # noqa: E402
 from index.evaluation import normalize  # noqa: E402
-from index.search.quotes import candidates, select  # noqa: E402
+from index.search.candidates import candidates  # noqa: E402
+from index.search.decision import select  # noqa: E402
 from index.search.reading import read_windows  # noqa: E402
 from index.settings import Settings  # noqa: E402
 from index.writing.judge import ChatJudge  # noqa: E402

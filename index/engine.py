@@ -4,10 +4,12 @@ The two flows behind it, one sub-package per step:
 
     an article:  ingest (files, feeds, pages) -> indexing (chunks, wire copies, embeddings,
                  staging) -> storage (SQLite + FAISS, one generation at a time)
-    a question:  model (encode it) -> search.retrieval (dense + BM25, fused) -> search.quotes
-                 (windows scored, or a decline) -> search.answer (numbered verbatim citations)
-                 -> writing (optional: a short answer in the asker's language, each sentence
-                 checked against the quotes it cites)
+    a question:  model (encode it) -> search.retrieval (dense + BM25, fused) -> search.candidates
+                 (windows of the best passages, scored) -> search.reading (the reader, where one
+                 is set up, reads the first windows) -> search.decision (the windows to quote, or
+                 a decline) -> search.citations (numbered verbatim citations, or the decline's
+                 text) -> writing (optional: a short answer in the asker's language, each
+                 sentence checked against the quotes it cites)
 
 The command line (``cli/``) and the Discord bot (``bot/``) use this class and nothing deeper.
 """
@@ -41,16 +43,10 @@ from index.records import (
     IndexSummary,
     SearchMode,
 )
-from index.search.answer import Draft, Judges, compose
+from index.search.candidates import AnswerConfig, Evidence
+from index.search.citations import Draft, compose
+from index.search.decision import LLM_READING, UNREAD, Baseline, Judges, background_sentences
 from index.search.language import detect_language
-from index.search.quotes import (
-    LLM_READING,
-    UNREAD,
-    AnswerConfig,
-    Baseline,
-    Evidence,
-    background_sentences,
-)
 from index.search.reading import reorder
 from index.search.retrieval import Retriever
 from index.settings import Settings

@@ -20,7 +20,7 @@ from index.coverage.timeline import build_timeline
 from index.errors import RevueError
 from index.following import Following, PollReport
 from index.records import NO_FILTERS, Comparison, Filters, Timeline, Unit
-from index.search.answer import Judges
+from index.search.decision import Judges
 from index.storage.state import open_state
 from index.storage.subscriptions import Subscriptions
 
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from index.indexing.pipeline import Progress
     from index.model.encoder import Encoder
     from index.records import IndexSummary
-    from index.search.quotes import AnswerConfig, Baseline, Evidence
+    from index.search.candidates import AnswerConfig, Evidence
+    from index.search.decision import Baseline
     from index.search.retrieval import Retriever
     from index.settings import Settings
     from index.storage.store import Store

@@ -19,7 +19,7 @@ from bot.client import RevueBot, make_bot
 from bot.render import check_limits
 from bot.settings import BotSettings
 from index.records import Answer, ArticleInfo, Citation
-from index.search.answer import Draft
+from index.search.citations import Draft
 from tests.conftest import CORPUS, write
 from tests.deadlines import HANG
 from tests.fake_discord import APP_ID, BOT_ID, MANAGE_GUILD, FakeDiscord, user

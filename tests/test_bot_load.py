@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.client import ShardedRevueBot
-from index.search.answer import Draft
+from index.search.citations import Draft
 from tests.deadlines import HANG
 from tests.fake_discord import GUILD_ID, FakeDiscord, user
 from tests.settle import Settle, until

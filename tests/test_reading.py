@@ -16,8 +16,8 @@ import pytest
 from index.errors import ModelUnavailable
 from index.model.reader_data import ENGLISH_QUESTIONS, english_questions, pairs, split
 from index.records import Citation, Coverage
-from index.search.answer import declined
-from index.search.quotes import AnswerConfig, Candidate
+from index.search.candidates import AnswerConfig, Candidate
+from index.search.citations import declined
 from index.search.reading import select_read
 from index.settings import Settings
 from tests.conftest import CORPUS, write

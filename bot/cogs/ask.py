@@ -23,7 +23,7 @@ from bot.render import NO_PINGS, Reply, render_answer
 from bot.votes import vote_view
 from index.errors import RevueError
 from index.records import NO_FILTERS, Answer, AnswerRecord, Filters
-from index.search.answer import Draft
+from index.search.citations import Draft
 from index.search.filters import parse_filters
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from index.records import NO_FILTERS, Citation, Comparison, Filters, Hit
-from index.search.answer import Judges, compose
-from index.search.quotes import AnswerConfig, Evidence
+from index.search.candidates import AnswerConfig, Evidence
+from index.search.citations import compose
+from index.search.decision import Judges
 
 # Passages searched for the question. news3k, "Que dit Macron sur les retraites ?": the 60
 # best passages come from 31 outlets, the next 60 add 8 more, none of which clears the decline.

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from index.records import NO_FILTERS, Filters, Matched, Period, Timeline, Unit
-from index.search.quotes import Baseline
+from index.search.decision import Baseline
 from index.stemming import stems
 from index.storage.groups import marks
 from index.text import STOPWORDS, WORD, fold

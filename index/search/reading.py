@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.records import Hit
-from index.search.quotes import AnswerConfig, Candidate, Evidence, article_sentences, windows
+from index.search.candidates import AnswerConfig, Candidate, Evidence, article_sentences, windows
 from index.text import phrases, runs_held, titled
 
 # (question, passages) -> P(answers), one per passage; passages are "title — text"

@@ -1,6 +1,6 @@
 """Writing: a short answer in the asker's language, from the quotes, checked sentence by sentence.
 
-    quotes (search.answer) -> prompt (quotes as data) -> client (an OpenAI-compatible endpoint:
+    quotes (search.citations) -> prompt (quotes as data) -> client (an OpenAI-compatible endpoint:
     a hosted API, llama.cpp, Ollama, or ``local``'s embedded llama.cpp server) -> checking (each
     sentence against the quotes it cites) -> a ``Written`` record, or the reason it is not shown
 

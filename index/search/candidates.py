@@ -1,12 +1,13 @@
-"""Choosing quotes: windows of 1-3 sentences of the best passages, scored against the question;
-a decline when even the best one does not stand out from unrelated text.
+"""Candidate quotes: the retrieved passages cut into windows of 1-3 sentences that name what the
+question is about, each scored against the question (its cosine, the passage's, keywords and
+verbatim runs), best first. The first step after retrieval; ``AnswerConfig``, which tunes every
+step after it (reader, decision), is defined here so that each later step imports it from below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -50,16 +51,6 @@ class AnswerConfig:
     min_chars: int = 25
 
 
-# The language model as the reader (REVUE_READER=llm), fitted on bench/questions/reader_tuning.jsonl
-# (bench/reader.py fit): the cosine's distance from unrelated text does not tell a near miss from
-# an answer there (AUC 0.50 in French), the model's belief does better (0.80 French, 0.66
-# English), so it decides alone: balanced accuracy 0.49 -> 0.64 (docs/benchmarks.md).
-LLM_READING = AnswerConfig(combined_below=float("-inf"), read_below=0.55)
-# The cosine's quotes shown while the language model reads them (``Revue.draft``): not declined
-# on the cosine's word, which the reader overrules either way.
-UNREAD = AnswerConfig(abstain_below=float("-inf"))
-
-
 @dataclass(frozen=True)
 class Evidence:
     """What an answer is drawn from: the question, its vector, the best passages, their articles
@@ -90,15 +81,6 @@ class Candidate:
     end: int
     similarity: float  # the window's cosine to the question
     score: float  # similarity + passage and keyword evidence
-
-
-BACKGROUND_FILE = Path(__file__).with_name("background_fr.txt")
-
-
-def background_sentences() -> list[str]:
-    """Short news sentences on unrelated topics, written for Revue (not from any outlet)."""
-    lines = BACKGROUND_FILE.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip()]
 
 
 def _keyword_overlap(terms: Sequence[str], text: str) -> float:
@@ -190,40 +172,3 @@ def article_sentences(article: Article) -> list[tuple[int, int]]:
         spans = sentences(article.text, (article.language or "fr")[:2])
         _sentence_cache[key] = [(s.start, s.end) for s in spans]
     return _sentence_cache[key]
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """A question's cosines to unrelated text: their mean and standard deviation."""
-
-    mean: float = 0.0
-    std: float = 1.0
-
-    def relevance(self, similarity: float) -> float:
-        return (similarity - self.mean) / max(self.std, 1e-6)
-
-
-def select(
-    scored: Sequence[Candidate],
-    config: AnswerConfig = AnswerConfig(),
-    baseline: Baseline = Baseline(),
-) -> list[Candidate]:
-    """The windows to quote: the best and close runners-up, not overlapping; [] to decline.
-
-    Cosines vary by question, and shrink when question and article are in different
-    languages, so the evidence is judged by how far the best window stands above the
-    question's cosines to unrelated text (``baseline``), in standard deviations.
-    """
-    if not scored or baseline.relevance(max(c.similarity for c in scored)) < config.abstain_below:
-        return []
-    floor = scored[0].score - config.margin
-    chosen: list[Candidate] = []
-    for c in scored:
-        if c.score < floor or len(chosen) == config.max_citations:
-            break
-        if any(
-            o.article_id == c.article_id and c.first <= o.last and c.last >= o.first for o in chosen
-        ):
-            continue
-        chosen.append(c)
-    return chosen

@@ -1,31 +1,19 @@
 """Extractive answers: the sentences that answer a question, quoted verbatim and numbered.
 
-No language model writes anything: every quote is ``article.text[start:end]``. ``quotes`` picks
-the windows to quote, or none, and then the answer declines instead of quoting something loosely
-related.
+No language model writes anything: every quote is ``article.text[start:end]``. The decision
+(``Judges.choose``) picks the windows to quote, or none, and then the answer declines instead of
+quoting something loosely related, saying what was searched and which passage came nearest.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-from index.errors import RevueError
 from index.records import Answer, Citation, Coverage, byline
+from index.search.candidates import AnswerConfig, Candidate, Evidence
+from index.search.decision import Judges
 from index.search.language import detect_language, mentions, question_entities
-from index.search.quotes import (
-    AnswerConfig,
-    Baseline,
-    Candidate,
-    Embed,
-    Evidence,
-    candidates,
-    select,
-)
-from index.search.reading import Read, belief, combined, read_windows, select_judged
 from index.text import fold
-
-log = logging.getLogger("revue")
 
 DECLINE = {
     "en": "The coverage I have doesn't say.",
@@ -49,38 +37,6 @@ LEAD = {
     "en": "Here is what the coverage says:",
     "fr": "Voici ce qu'en disent les articles :",
 }
-
-
-@dataclass(frozen=True)
-class Judges:
-    """What judges the candidate quotes: the embedding model's cosine, against the question's
-    ``baseline``, picks them; with a reader, the decline also weighs what the reader believes."""
-
-    embed: Embed
-    baseline: Baseline = Baseline()
-    read: Read | None = None
-
-    def choose(
-        self, evidence: Evidence, config: AnswerConfig
-    ) -> tuple[list[Candidate], Candidate | None]:
-        """The windows to quote ([] to decline), and the one that came nearest."""
-        scored = candidates(evidence, self.embed, config)
-        nearest = scored[0] if scored else None
-        if self.read is None or not scored:
-            return select(scored, config, self.baseline), nearest
-        relevance = self.baseline.relevance(max(c.similarity for c in scored))
-        try:
-            judged = read_windows(evidence, scored, self.read, config)
-        except RevueError as exc:  # the language model is down: the cosine decides alone
-            log.warning("the reader failed, the cosine decides: %s", exc)
-            return select(scored, config, self.baseline), nearest
-        believed = belief(judged)
-        if (
-            believed < config.read_below
-            or combined(relevance, believed, config) < config.combined_below
-        ):
-            return [], judged[0].candidate
-        return select_judged(judged, config), nearest
 
 
 @dataclass(frozen=True)
