@@ -237,3 +237,28 @@ def test_without_training_data_revue_model_says_so_and_the_reader_is_off(tmp_pat
     assert result.exit_code == 0
     assert "the reader was not built" in result.stderr and str(missing) in result.stderr
     assert open_reader("default", missing) is None
+
+
+def test_with_the_language_model_a_far_miss_is_declined_without_reading(make_engine):
+    from index.search.citations import compose
+    from index.search.decision import LLM_READING, Baseline, Judges
+
+    engine = make_engine()
+    engine.index([CORPUS])
+    evidence = engine.evidence("Quels projets OpenAI a-t-il mis en pause ?")
+    asked: list[int] = []
+
+    def believes_all(question: str, texts: Sequence[str]) -> np.ndarray:
+        asked.append(len(texts))
+        return np.full(len(texts), 0.99, dtype=np.float32)
+
+    def judges(baseline: Baseline) -> Judges:
+        return Judges(engine.embedder.encode_passages, baseline, believes_all)
+
+    # The same passages, close to the question (relevance far above 3.7): read, and answered.
+    near = compose(evidence, judges(Baseline(mean=-1.0, std=0.01)), LLM_READING)
+    assert not near.abstained and asked
+    asked.clear()
+    # Far from it (every passage below the cosine's 3.7): declined, the model never asked.
+    far = compose(evidence, judges(Baseline(mean=1.0, std=1.0)), LLM_READING)
+    assert far.abstained and far.nearest is not None and asked == []

@@ -44,6 +44,10 @@ class AnswerConfig:
     read_windows: int = 5  # the cosine's first windows the reader reads
     # With the reader on, also decline when it believes no window at least this much.
     read_below: float = 0.0
+    # With the reader on, decline before reading when even the best window's cosine stands less
+    # than this many standard deviations above unrelated news: a question about something the
+    # coverage never discusses costs no model time.
+    far_below: float = float("-inf")
     passages: int = 6
     margin: float = 0.05  # runners-up must score within this of the best
     window_sentences: int = 3

@@ -17,11 +17,13 @@ from index.search.reading import Read, belief, combined, read_windows, select_ju
 log = logging.getLogger("revue")
 
 
-# The language model as the reader (REVUE_READER=llm), fitted on bench/questions/reader_tuning.jsonl
-# (bench/reader.py fit): the cosine's distance from unrelated text does not tell a near miss from
-# an answer there (AUC 0.50 in French), the model's belief does better (0.80 French, 0.66
-# English), so it decides alone: balanced accuracy 0.49 -> 0.64 (docs/benchmarks.md).
-LLM_READING = AnswerConfig(combined_below=float("-inf"), read_below=0.55)
+# The language model as the reader (REVUE_READER=auto/llm), fitted on
+# bench/questions/reader_tuning.jsonl (bench/reader.py fit): the cosine's distance from unrelated
+# text does not tell a near miss from an answer there (AUC 0.50 in French), the model's belief
+# does better (0.80 French, 0.66 English), so it decides near misses: balanced accuracy 0.49 ->
+# 0.64. Far misses are the cosine's (PIAF, unrelated articles: the model alone 0.70 balanced in
+# French, with the cosine's 3.7 first 0.75; no change on the near misses). docs/benchmarks.md.
+LLM_READING = AnswerConfig(combined_below=float("-inf"), read_below=0.55, far_below=3.7)
 # The cosine's quotes shown while the language model reads them (``Revue.draft``): not declined
 # on the cosine's word, which the reader overrules either way.
 UNREAD = AnswerConfig(abstain_below=float("-inf"))
@@ -91,6 +93,8 @@ class Judges:
         if self.read is None or not scored:
             return select(scored, config, self.baseline), nearest
         relevance = self.baseline.relevance(max(c.similarity for c in scored))
+        if relevance < config.far_below:
+            return [], nearest
         try:
             judged = read_windows(evidence, scored, self.read, config)
         except RevueError as exc:  # the language model is down: the cosine decides alone
