@@ -105,15 +105,14 @@ def test_the_model_as_reader_quotes_the_sentence_that_answers_first(reading):
 
 def test_the_model_tells_a_true_but_off_question_sentence_from_an_answer(reading):
     # The check that drops written sentences which do not answer what was asked (issue 22: asked
-    # how much cash Google generates, the written line was about Gemini's users).
+    # who owns a product, the written line was about a rival's popularity).
     from index.writing.checking import CheckConfig
 
-    question = "How much cash does Google generate?"
     on, off = reading.reader.score(
-        question,
+        "Who owns Gemini?",
         [
-            "Google generates billions of dollars in cash every quarter.",
-            "Gemini has more than 650 million monthly users.",
+            "Gemini belongs to Google, Alphabet's subsidiary.",
+            "ChatGPT is more popular than Gemini.",
         ],
     )
     assert off < CheckConfig().answers_above <= on
