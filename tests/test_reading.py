@@ -262,3 +262,21 @@ def test_with_the_language_model_a_far_miss_is_declined_without_reading(make_eng
     # Far from it (every passage below the cosine's 3.7): declined, the model never asked.
     far = compose(evidence, judges(Baseline(mean=1.0, std=1.0)), LLM_READING)
     assert far.abstained and far.nearest is not None and asked == []
+
+
+def test_sentences_are_cached_safely_across_the_answer_workers():
+    # The bot's workers share the sentence cache; the dict it replaced was cleared by one
+    # worker while another read it (a KeyError waiting to happen past 2,048 articles).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index.records import Article
+    from index.search.candidates import article_sentences
+
+    def split(n: int) -> int:
+        text = f"Première phrase numéro {n}. Deuxième phrase, plus longue, numéro {n}."
+        spans = article_sentences(Article(id=f"a{n}", title="t", text=text))
+        assert [text[s:e].split()[0] for s, e in spans] == ["Première", "Deuxième"]
+        return len(spans)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(split, range(6000))) == {2}

@@ -6,6 +6,7 @@ step after it (reader, decision), is defined here so that each later step import
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -165,14 +166,13 @@ def candidates(
     return sorted(out, key=lambda c: c.score, reverse=True)
 
 
-_sentence_cache: dict[tuple[str, int], list[tuple[int, int]]] = {}
+@functools.lru_cache(maxsize=2048)
+def _sentence_spans(text: str, language: str) -> tuple[tuple[int, int], ...]:
+    return tuple((s.start, s.end) for s in sentences(text, language))
 
 
 def article_sentences(article: Article) -> list[tuple[int, int]]:
-    key = (article.id, hash(article.text))
-    if key not in _sentence_cache:
-        if len(_sentence_cache) > 2048:
-            _sentence_cache.clear()
-        spans = sentences(article.text, (article.language or "fr")[:2])
-        _sentence_cache[key] = [(s.start, s.end) for s in spans]
-    return _sentence_cache[key]
+    """The article's sentences as (start, end) offsets; cached per text (the answer's workers
+    share it: ``lru_cache`` is safe across threads, where the dict it replaced was cleared by
+    one worker while another read it)."""
+    return list(_sentence_spans(article.text, (article.language or "fr")[:2]))
