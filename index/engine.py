@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from index.errors import IndexBusy, IndexDamaged, IndexMissing, InvalidQuestion, RevueError
+from index.errors import InvalidQuestion, RevueError
 from index.following import Following
 from index.indexing.pipeline import Progress, run_index
 from index.ingest.corpus import load_corpus
@@ -50,9 +50,8 @@ from index.search.language import detect_language
 from index.search.reading import reorder
 from index.search.retrieval import Retriever
 from index.settings import Settings
-from index.storage.layout import db_path, vectors_path, writer_lock
+from index.storage.local import LocalIndex, Snapshot
 from index.storage.store import Store
-from index.storage.vectors import VectorIndex
 from index.text import titled
 from index.writing.checking import Support
 from index.writing.judge import ChatJudge
@@ -80,8 +79,7 @@ class Revue(NewsDesk):
         self._pair_reader = reader
         self._reader_loaded = reader is not None
         self._lock = threading.RLock()
-        self._generation: int | None = None
-        self._store: Store | None = None
+        self._index = LocalIndex(self.settings.data_dir, self.settings.exact_search_up_to)
         self._retriever: Retriever | None = None
         self._answer_config: AnswerConfig | None = None  # set once the reader is known
         self._background: np.ndarray | None = None
@@ -182,75 +180,31 @@ class Revue(NewsDesk):
         )
 
     def is_indexed(self) -> bool:
-        return db_path(self.data_dir).exists()
+        return self._index.exists()
 
     # -- reading ----------------------------------------------------------------------------
     def retriever(self) -> Retriever:
-        """The current index's retriever (reopened when a newer index generation exists)."""
-        return self._open()
+        """The current index's retriever (a new one when another generation was committed)."""
+        with self._index.reading() as snapshot:
+            return self._retriever_for(snapshot)
+
+    def _retriever_for(self, snapshot: Snapshot) -> Retriever:
+        """Called under the index's read lock: the retriever of ``snapshot``'s generation."""
+        retriever = self._retriever
+        if retriever is None or retriever.vectors is not snapshot.vectors:
+            retriever = self._retriever = Retriever(snapshot.store, snapshot.vectors)
+        return retriever
 
     def _open(self) -> Retriever:
-        db = db_path(self.data_dir)
-        if not db.exists():
-            raise IndexMissing(f"no index in {self.data_dir}")
-        with self._lock:
-            if self._store is None:
-                store = Store(db, readonly=True)
-                if not store.is_current():
-                    # An index written by an older Revue: bring its schema up to date once.
-                    store.close()
-                    with writer_lock(self.data_dir):
-                        Store(db).close()
-                    store = Store(db, readonly=True)
-                self._store = store
-            meta = self._store.meta()  # one snapshot: generation and counts agree
-            generation = int(meta.get("generation") or 0)
-            if generation == 0:
-                raise IndexMissing(f"the index in {self.data_dir} is empty")
-            if self._retriever is None or generation != self._generation:
-                vectors = self._load_vectors(self._store, generation, meta)
-                self._retriever = Retriever(self._store, vectors)
-                self._generation = generation
-            return self._retriever
+        """The retriever, or ``IndexMissing`` before any model work is spent on a question."""
+        return self.retriever()
 
     @contextmanager
     def _reading(self) -> Iterator[tuple[Retriever, Store]]:
-        """The retriever of the generation the database is at, every read under it made at that
-        one instant (``Store.snapshot``), under the engine's lock. Another process may commit a
-        reindex at any moment: a question's chunks, articles and wire copies then still agree,
-        and its FAISS file is the one its generation names."""
-        self._open()  # the store, or IndexMissing
-        with self._lock:
-            assert self._store is not None
-            with self._store.snapshot():
-                yield self._open(), self._store
-
-    def _load_vectors(self, store: Store, generation: int, meta: dict[str, str]) -> VectorIndex:
-        path = vectors_path(self.data_dir, generation)
-        dim = int(meta.get("dim") or 0)
-        expected = meta.get("chunk_count")
-        chunks = int(expected) if expected is not None else store.counts()[1]
-        try:
-            if not path.exists():
-                raise IndexDamaged(f"{path.name} is missing")
-            vi = VectorIndex.load(path)
-            if vi.size != chunks or vi.dim != dim:
-                raise IndexDamaged(
-                    f"{path.name} holds {vi.size} vectors of dimension {vi.dim} "
-                    f"for {chunks} chunks of dimension {dim}"
-                )
-            return vi
-        except IndexDamaged as exc:
-            # Derived data: rebuild it from the vectors kept in SQLite (no re-embedding).
-            log.warning("vector index unusable (%s); rebuilding it from the database", exc)
-            vi = VectorIndex.build(dim, store.iter_vectors(), self.settings.exact_search_up_to)
-            try:
-                with writer_lock(self.data_dir):
-                    if int(store.meta().get("generation") or 0) == generation:
-                        vi.save(path)
-            except IndexBusy:
-                pass  # a reindex is running and will write a fresh file
-            return vi
+        """The retriever and store of one generation, every read under it made at one instant
+        (see ``LocalIndex.reading``)."""
+        with self._index.reading() as snapshot:
+            yield self._retriever_for(snapshot), snapshot.store
 
     def check_question(self, question: str) -> str:
         text = (question or "").strip()
@@ -279,9 +233,10 @@ class Revue(NewsDesk):
         qvec = self.embedder.encode_queries([text])[0]
         depth = self.settings.rerank if rerank and mode == "hybrid" else 0
         reader = self.reader if depth else None  # not even loaded when nothing is reordered
-        with self._reading() as (retriever, _):
+        with self._reading() as (retriever, store):
             hits = retriever.search(text, qvec, k=max(k, depth), mode=mode, filters=filters)
-            articles = self._articles({h.article_id for h in hits[:depth]}) if reader else {}
+            top_ids = {h.article_id for h in hits[:depth]}
+            articles = _articles(store, top_ids) if reader else {}
         if reader is not None:
             top = hits[:depth]
             texts = [titled(articles[h.article_id].title, h.text) for h in top]
@@ -298,7 +253,7 @@ class Revue(NewsDesk):
         qvec = self.embedder.encode_queries([asked])[0]
         with self._reading() as (retriever, store):
             hits = retriever.search(asked, qvec, k=k, filters=filters)
-            articles = self._articles({h.article_id for h in hits})
+            articles = _articles(store, {h.article_id for h in hits})
             copies = store.copies_of(articles)
             coverage = store.coverage()
         return Evidence(text, qvec, tuple(hits), articles, copies, coverage, translated)
@@ -377,25 +332,13 @@ class Revue(NewsDesk):
         sims = self._background @ query_vec
         return Baseline(float(sims.mean()), float(sims.std()))
 
-    def _articles(self, ids: set[str]) -> dict[str, Article]:
-        assert self._store is not None
-        out = {}
-        for article_id in ids:
-            article = self._store.article(article_id)
-            if article is not None:
-                out[article_id] = article
-        return out
-
     def sources(self) -> list[ArticleInfo]:
-        self._open()
-        assert self._store is not None
-        with self._lock:
-            return self._store.articles_info()
+        with self._reading() as (_, store):
+            return store.articles_info()
 
     def article(self, article_id: str) -> Article | None:
-        self._open()
-        with self._lock:
-            return self._articles({article_id}).get(article_id)
+        with self._reading() as (_, store):
+            return store.article(article_id)
 
     def scratch_for(self, corpus: Sequence[Path]) -> Revue:
         """An engine with its own data directory for this set of corpus paths."""
@@ -409,12 +352,16 @@ class Revue(NewsDesk):
 
     def close(self) -> None:
         with self._lock:
-            if self._store is not None:
-                self._store.close()
-            self._store = self._retriever = None
+            self._index.close()
+            self._retriever = None
             if self._writer is not None:
                 self._writer.close()
             self._writer, self._writer_opened = None, False
             if self._following is not None:
                 self._following.close()
             self._following = None
+
+
+def _articles(store: Store, ids: set[str]) -> dict[str, Article]:
+    found = {article_id: store.article(article_id) for article_id in ids}
+    return {article_id: a for article_id, a in found.items() if a is not None}

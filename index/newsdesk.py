@@ -45,7 +45,6 @@ class NewsDesk:
     settings: Settings
     answer_config: AnswerConfig
     _lock: threading.RLock
-    _store: Store | None
     _following: Following | None
 
     if TYPE_CHECKING:
@@ -94,10 +93,8 @@ class NewsDesk:
     def outlets(self, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
         """Every outlet in the index (of the articles ``filters`` allow), with its article
         count, largest first."""
-        self._open()
-        assert self._store is not None
-        with self._lock:
-            return self._store.outlets(filters)
+        with self._reading() as (_, store):
+            return store.outlets(filters)
 
     def timeline(
         self, topic: str, filters: Filters = NO_FILTERS, unit: Unit | None = None

@@ -250,7 +250,7 @@ while True:
     try:
         engine.ask("Qui a voté le budget de la commune ?")
         engine.search("rénovation de la piscine Léo-Lagrange", k=3)
-        generations.add(engine._generation)
+        generations.add(engine._index.generation)
     except Exception as exc:
         errors.append(repr(exc))
     asks += 1
