@@ -73,10 +73,10 @@ class RevueBot(commands.Bot):
         )
         self.engine = engine
         self.settings = settings
-        # One answer log (state.db) for the answers sent, the votes and the follow-ups.
-        self.answers = Answers(engine)
         # The engine's workers behind the fair limits, and a watch on the event loop's lag.
         self.desk = Desk(settings.limits(), settings.workers)
+        # One answer log (state.db) for the answers sent, the votes and the follow-ups.
+        self.answers = Answers(engine, self.desk.lookup)
         self.lag = LoopLag()
         self._warm_up: asyncio.Task[None] | None = None
 
@@ -90,7 +90,7 @@ class RevueBot(commands.Bot):
     async def _load_model(self) -> None:
         """Load the models now, off the event loop, so the first answer is quick."""
         try:
-            await asyncio.to_thread(self.engine.load)
+            await self.desk.maintain(self.engine.load)
         except Exception:
             log.exception("could not load the models")
 

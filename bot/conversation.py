@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -32,11 +32,16 @@ class Opens(Protocol):
     def answers(self) -> AnswerLog: ...
 
 
+class Lookup(Protocol):
+    def __call__(self, work: Callable[[], T]) -> Awaitable[T]: ...
+
+
 class Answers:
     """The engine's answer log, opened on first use and only ever used off the event loop."""
 
-    def __init__(self, engine: Opens) -> None:
+    def __init__(self, engine: Opens, lookup: Lookup) -> None:
         self.engine = engine
+        self._lookup = lookup  # the desk's lookup threads
         self._log: AnswerLog | None = None
         self._lock = threading.Lock()
         self._showing: set[asyncio.Future[None]] = set()  # answers being sent, not noted yet
@@ -49,7 +54,7 @@ class Answers:
 
     async def run(self, action: Callable[[AnswerLog], T]) -> T:
         """``action(log)`` in a worker thread (SQLite waits on other writers)."""
-        return await asyncio.to_thread(lambda: action(self._open()))
+        return await self._lookup(lambda: action(self._open()))
 
     @asynccontextmanager
     async def showing(self) -> AsyncIterator[None]:

@@ -105,6 +105,12 @@ class Desk:
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="revue-answer")
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="revue-write")
         self.writing = 0  # written answers started or waiting for the writer
+        # Quick reads outside the questions' turns (the sources, an outlet autocomplete on each
+        # keystroke, feed lists, the answer log): two threads of their own, so they never wait
+        # behind a slow answer and a burst of keystrokes cannot start a thread each.
+        self.lookups = ThreadPoolExecutor(2, thread_name_prefix="revue-lookup")
+        # Indexing and feed polls, one at a time (each takes the index's writer lock anyway).
+        self.upkeep = ThreadPoolExecutor(1, thread_name_prefix="revue-upkeep")
 
     def admit(self, asker: Asker) -> Ticket:
         """A ticket to ask now (release it when the answer is sent), or ``Refused``."""
@@ -122,6 +128,14 @@ class Desk:
             finally:
                 self.throttle.timed(time.perf_counter() - started)
 
+    async def lookup(self, work: Callable[[], T]) -> T:
+        """A quick read of the engine, off the event loop, on the lookup threads."""
+        return await asyncio.get_running_loop().run_in_executor(self.lookups, work)
+
+    async def maintain(self, work: Callable[[], T]) -> T:
+        """Indexing or a feed poll, off the event loop, one at a time."""
+        return await asyncio.get_running_loop().run_in_executor(self.upkeep, work)
+
     def can_write(self) -> bool:
         """Whether a written answer may be started: past ``WRITE_BACKLOG`` waiting, the quotes
         stand alone rather than promise a text that would come minutes later."""
@@ -135,5 +149,5 @@ class Desk:
             self.writing -= 1
 
     def close(self) -> None:
-        for pool in (self.pool, self.writer):
+        for pool in (self.pool, self.writer, self.lookups, self.upkeep):
             pool.shutdown(wait=False, cancel_futures=True)

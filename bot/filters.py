@@ -3,8 +3,6 @@ outlets offered as one types."""
 
 from __future__ import annotations
 
-import asyncio
-
 from discord import app_commands
 
 from bot.client import RevueBot
@@ -19,7 +17,7 @@ UNTIL = "Only articles published on or before: 2025-06-30, 2025-06, 2025, or 7d,
 async def outlet_choices(bot: RevueBot, current: str) -> list[app_commands.Choice[str]]:
     """Autocomplete for an ``outlet`` parameter: the index's outlets holding ``current``."""
     try:
-        outlets = await asyncio.to_thread(bot.engine.outlets, Filters(current or None))
+        outlets = await bot.desk.lookup(lambda: bot.engine.outlets(Filters(current or None)))
     except RevueError:
         return []  # nothing indexed yet: no suggestions, and the command says why
     # Discord caps choices at 25, and names and values at 100 characters.

@@ -89,7 +89,7 @@ class Feeds(commands.Cog):
         async with self.round_lock:
             corpus = list(self.bot.settings.corpus)
             try:
-                report = await asyncio.to_thread(self.bot.engine.poll, corpus, force)
+                report = await self.bot.desk.maintain(lambda: self.bot.engine.poll(corpus, force))
             except Exception:
                 log.exception("polling the feeds failed")
                 return None
@@ -120,7 +120,7 @@ class Feeds(commands.Cog):
     async def follow(self, interaction: discord.Interaction, url: str) -> None:
         """Follow a news feed: its new articles are added to the coverage (admins only)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        feed = await asyncio.to_thread(self.bot.engine.following.follow, url)
+        feed = await self.bot.desk.lookup(lambda: self.bot.engine.following.follow(url))
         name = escape_markdown(feed.title or feed.url)
         await interaction.followup.send(
             f"Following {name}. Its articles are being added now; `/following` shows progress.",
@@ -138,7 +138,7 @@ class Feeds(commands.Cog):
     @app_commands.check(admin_only)
     async def unfollow(self, interaction: discord.Interaction, url: str) -> None:
         """Stop following a news feed; what it added stays (admins only)."""
-        feed = await asyncio.to_thread(self.bot.engine.following.unfollow, url)
+        feed = await self.bot.desk.lookup(lambda: self.bot.engine.following.unfollow(url))
         await interaction.response.send_message(
             f"No longer following {escape_markdown(feed.title or feed.url)}.",
             ephemeral=True,
@@ -149,7 +149,7 @@ class Feeds(commands.Cog):
     async def followed(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        feeds = await asyncio.to_thread(self.bot.engine.following.status)
+        feeds = await self.bot.desk.lookup(self.bot.engine.following.status)
         wanted = current.lower()
         return [
             app_commands.Choice(name=trim(f.title or f.url, 100), value=f.url)
@@ -160,7 +160,7 @@ class Feeds(commands.Cog):
     @app_commands.command(name="following")
     async def following(self, interaction: discord.Interaction) -> None:
         """List the news feeds I follow, what each added, and any that are failing."""
-        feeds = await asyncio.to_thread(self.bot.engine.following.status)
+        feeds = await self.bot.desk.lookup(self.bot.engine.following.status)
         lines = [feed_line(f) for f in feeds] or ["No feeds are followed: an admin can /follow."]
         embed = discord.Embed(
             title="Followed feeds", description=trim("\n".join(lines), 4000), colour=0x5865F2

@@ -92,7 +92,9 @@ class Reindex(commands.Cog):
             loop.call_soon_threadsafe(setattr, self, "progress", (stage, done, total))
 
         paths = list(self.bot.settings.corpus)
-        work = asyncio.ensure_future(asyncio.to_thread(self.bot.engine.index, paths, progress))
+        work = asyncio.ensure_future(
+            self.bot.desk.maintain(lambda: self.bot.engine.index(paths, progress))
+        )
         shown = None
         while not work.done():
             await asyncio.wait({work}, timeout=self.bot.settings.progress_interval)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -66,7 +64,7 @@ class Sources(commands.Cog):
     async def sources(self, interaction: discord.Interaction) -> None:
         """List the articles I can quote: title, outlet, date and link."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        articles = await asyncio.to_thread(self.bot.engine.sources)
+        articles = await self.bot.desk.lookup(self.bot.engine.sources)
         pages = source_pages(articles)
         if len(pages) == 1:
             await interaction.followup.send(
