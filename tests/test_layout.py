@@ -104,7 +104,6 @@ def test_the_engine_flows_have_their_own_folders() -> None:
 STORAGE_DEBT = {
     "bot/cogs/feeds.py": {"index.storage.subscriptions"},
     "index/conversation/__init__.py": {"index.storage.answers"},
-    "index/coverage/timeline.py": {"index.storage.groups"},
     "index/engine.py": {"index.storage.local", "index.storage.store"},
     "index/following/__init__.py": {"index.storage.subscriptions"},
     "index/following/polling.py": {"index.storage.subscriptions"},

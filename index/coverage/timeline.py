@@ -33,7 +33,6 @@ import numpy as np
 from index.records import NO_FILTERS, Filters, Matched, Period, Timeline, Unit
 from index.search.decision import Baseline
 from index.stemming import stems
-from index.storage.groups import marks
 from index.text import STOPWORDS, WORD, fold
 
 if TYPE_CHECKING:
@@ -48,7 +47,6 @@ MEANING_DEPTH = 3000
 # to two years (105), months beyond (news3k spans 2014-2020: 78 months).
 DAYS_UP_TO = 62
 WEEKS_UP_TO = 731
-BATCH = 500  # article ids per query (SQLite caps the parameters of one statement)
 
 
 def is_name(word: str) -> bool:
@@ -171,15 +169,9 @@ def _periods(dated: list[tuple[dt.date, Matched]], unit: Unit) -> Iterable[Perio
 
 
 def _matched(retriever: Retriever, words: set[str], meaning: set[str]) -> list[Matched]:
-    ids = sorted(words | meaning)
     out = []
-    for at in range(0, len(ids), BATCH):
-        batch = ids[at : at + BATCH]
-        rows = retriever.store.db.execute(
-            f"select id, title, source, date, url from articles where id in ({marks(len(batch))})",
-            batch,
-        )
-        for r in rows:
-            ways = (("words", r[0] in words), ("meaning", r[0] in meaning))
-            out.append(Matched(r[0], r[1], r[2], r[3], r[4], "+".join(w for w, ok in ways if ok)))
+    for article_id, c in sorted(retriever.store.bylines(sorted(words | meaning)).items()):
+        ways = (("words", article_id in words), ("meaning", article_id in meaning))
+        how = "+".join(w for w, ok in ways if ok)
+        out.append(Matched(article_id, c.title, c.source, c.date, c.url, how))
     return out

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from index.records import ArticleInfo, Copy, publication_key
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+
+BATCH = 500  # ids per ``in (…)`` list (SQLite takes 32,766 parameters at most)
 
 
 def marks(n: int) -> str:
@@ -28,6 +31,17 @@ class WireGroups:
     """The store's view of wire groups (a part of ``Store``)."""
 
     db: sqlite_utils.Database
+
+    def bylines(self, article_ids: Sequence[str]) -> dict[str, Copy]:
+        """Each article's outlet, date, link and title, by id (unknown ids left out)."""
+        out: dict[str, Copy] = {}
+        ids = list(article_ids)
+        for at in range(0, len(ids), BATCH):
+            batch = ids[at : at + BATCH]
+            where = f"id in ({marks(len(batch))})"
+            sql = f"select id, title, source, date, url from articles where {where}"
+            out |= {r["id"]: _copy(r) for r in self.db.query(sql, batch)}
+        return out
 
     def articles_info(self) -> list[ArticleInfo]:
         """Every article, newest first; wire copies are listed under the first publication."""
