@@ -41,6 +41,7 @@ from bench.common import (  # noqa: E402
     PIAF,
     SEEDS,
     chunk_texts,
+    embedded,
     latency_questions,
     percentile,
     piaf,
@@ -230,9 +231,9 @@ def bench_query(
         sizes.append(("scale", scale, None))
     for label, data, peer in sizes:
         engine = Revue(Settings(data_dir=data))
-        retriever = engine.retriever()
+        engine.retriever()  # opened: the index is there
         if peer is None:  # the peer gets Revue's own chunks and vectors: search alone compared
-            store = retriever.store
+            store = embedded(engine).store
             rows = list(store.db.execute("select text, vector, article_id from chunks order by id"))
             import numpy as np
 
@@ -240,7 +241,7 @@ def bench_query(
                 len(rows), -1
             )
             peer = Peer.from_vectors([r[0] for r in rows], vecs, [r[2] for r in rows], emb)
-        articles_n, chunks_n = retriever.store.counts()
+        articles_n, chunks_n = embedded(engine).store.counts()
         label = f"{articles_n} articles"
         row = {
             "articles": articles_n,
@@ -295,7 +296,7 @@ def bench_quality(piaf_dir: Path) -> dict[str, Any]:
                 ]
             )
             log(f"quality {depth} revue {mode}: {out[depth][f'revue_{mode}']}")
-    revue_chunks = retriever.store.counts()[1]
+    revue_chunks = embedded(engine).store.counts()[1]
     engine.close()
     peer = Peer.build(articles([corpus]))
     for depth, (k, _) in DEPTHS.items():

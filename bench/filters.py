@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import NEWS_ALL, percentile, read_jsonl, require
+from bench.common import NEWS_ALL, embedded, percentile, read_jsonl, require
 from index.records import NO_FILTERS, Filters
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -113,7 +113,7 @@ def main() -> None:
             ms, n = timed(search)  # then asked again: its chunk selection is kept
             warm.append(ms)
             counts.append(n)
-        allowed = len(retriever.store.chunk_ids(f)) if f else retriever.vectors.size
+        allowed = len(embedded(engine).store.chunk_ids(f)) if f else embedded(engine).vectors.size
         results[name] = {
             "allowed_chunks": allowed,
             "cold_p50_ms": round(statistics.median(cold), 1),
@@ -122,7 +122,8 @@ def main() -> None:
             "k_returned_min": min(counts),
         }
     base, cold_base = results["none"]["p50_ms"], results["none"]["cold_p50_ms"]
-    print(f"index: {retriever.vectors.size} chunks, {retriever.vectors.kind}; k={args.k}")
+    vectors = embedded(engine).vectors
+    print(f"index: {vectors.size} chunks, {vectors.kind}; k={args.k}")
     print(
         f"{'filter':38} {'allowed':>8} {'first':>7} {'x none':>6} {'again':>7} {'p95':>7} "
         f"{'x none':>6} {'min k':>5}"

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.common import NEWS_ALL, PIAF, percentile, piaf, require
+from bench.common import NEWS_ALL, PIAF, embedded, percentile, piaf, require
 from bench.filters import HashEncoder384
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -163,7 +163,7 @@ def rebuild(engine: Any) -> dict[str, float]:
     the next generation's FAISS index from every vector in SQLite."""
     from index.storage.vectors import VectorIndex
 
-    store = engine.retriever().store
+    store = embedded(engine).store
     t0 = time.perf_counter()
     built = VectorIndex.build(store.dim, store.iter_vectors())
     return {"seconds": round(time.perf_counter() - t0, 1), "vectors": built.size} | {
@@ -302,11 +302,11 @@ def main() -> None:
     engine = Revue(Settings(data_dir=args.data, writer="none", reader="none"), rec)
     engine._reader_loaded = True  # no reader: its module would import torch for nothing
     t0 = time.perf_counter()
-    retriever = engine.retriever()
+    engine.retriever()
     report["open_s"] = round(time.perf_counter() - t0, 2)
     report["rss_open_mb"] = rss_mb()["rss"]
-    articles, chunks = retriever.store.counts()
-    report |= {"articles": articles, "chunks": chunks, "vector_kind": retriever.vectors.kind}
+    articles, chunks = embedded(engine).store.counts()
+    report |= {"articles": articles, "chunks": chunks, "vector_kind": embedded(engine).vectors.kind}
     qs = questions(args.articles, args.piaf, args.questions + 5)
     timed_questions(engine, rec, qs[:5])  # warm-up: background sentences, language model
     rows = timed_questions(engine, rec, qs[5:])
@@ -318,7 +318,7 @@ def main() -> None:
     report["uptime_index"] = uptime()
     if not args.no_model:
         sample = "select text from chunks where id % 731 = 0"  # 256 chunks across the index
-        texts = [r[0] for r in engine.retriever().store.db.execute(sample)]
+        texts = [r[0] for r in embedded(engine).store.db.execute(sample)]
         report["model"] = real_model(rows, texts)
         report["uptime_model"] = uptime()
     report["latency"] = latency(rows, not args.no_model)

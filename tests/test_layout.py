@@ -99,8 +99,9 @@ def test_the_engine_flows_have_their_own_folders() -> None:
     assert {"ingest", "indexing", "model", "storage", "search"} <= rooms
 
 
-# Storage is private to index/storage/ (issue 23): what reaches into it from outside today, to be
-# moved behind storage's protocols. A new reach fails here; each one removed must leave this list.
+# Storage is private to index/storage/ but for its public face, ``index.storage.protocols``
+# (issue 23): what reaches past it from outside today, to be moved behind the protocols. A new
+# reach fails here; each one removed must leave this list.
 STORAGE_DEBT = {
     "bot/cogs/feeds.py": {"index.storage.subscriptions"},
     "index/conversation/__init__.py": {"index.storage.answers"},
@@ -119,10 +120,11 @@ STORAGE_DEBT = {
         "index.storage.store",
         "index.storage.subscriptions",
     },
-    "index/search/retrieval.py": {"index.storage.store", "index.storage.vectors"},
-    "index/search/selection.py": {"index.storage.store", "index.storage.vectors"},
     "index/writing/local.py": {"index.storage.layout"},
 }
+
+
+PUBLIC_STORAGE = "index.storage.protocols"
 
 
 def storage_imports(path: Path) -> set[str]:
@@ -135,7 +137,11 @@ def storage_imports(path: Path) -> set[str]:
             names = [a.name for a in node.names]
         else:
             continue
-        found |= {n for n in names if n.startswith("index.storage.") and n.count(".") == 2}
+        found |= {
+            n
+            for n in names
+            if n.startswith("index.storage.") and n.count(".") == 2 and n != PUBLIC_STORAGE
+        }
     return found
 
 

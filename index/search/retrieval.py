@@ -10,8 +10,7 @@ import numpy as np
 from index.records import NO_FILTERS, Filters, Hit, SearchMode
 from index.search.selection import OVERFETCH_FROM, Allowed, nearest
 from index.stemming import query_stems
-from index.storage.store import Store
-from index.storage.vectors import VectorIndex
+from index.storage.protocols import ChunkReader, NearestChunks
 from index.text import phrases, runs_held
 
 RRF_K = 60
@@ -49,7 +48,7 @@ class Fused:
 class Retriever:
     """Finds the chunks that best match a question."""
 
-    def __init__(self, store: Store, vectors: VectorIndex):
+    def __init__(self, store: ChunkReader, vectors: NearestChunks):
         self.store = store
         self.vectors = vectors
         self._allowed: dict[Filters, Allowed] = {}  # oldest first

@@ -17,8 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from index.storage.store import Keep
-from index.storage.vectors import VectorIndex
+from index.storage.protocols import Keep, NearestChunks
 
 # Filters allowing at least this share of the articles are over-fetched rather than selected.
 OVERFETCH_FROM = 0.1
@@ -50,7 +49,7 @@ class Allowed:
 
 
 def nearest(
-    vectors: VectorIndex,
+    vectors: NearestChunks,
     query_vec: np.ndarray,
     k: int,
     allowed: Allowed,

@@ -9,29 +9,22 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import sqlite_utils
 
 from index.errors import IndexDamaged
-from index.records import ARTICLE_META, Article, Chunk, Coverage, publication_key
+from index.records import ARTICLE_META, Article, Coverage, publication_key
 from index.storage import migrations
 from index.storage.filtering import Filtering
 from index.storage.groups import WireGroups, marks
+from index.storage.protocols import Keep, StoredChunk
 from index.storage.staging import Staging
 
-Keep = Callable[[Sequence[int]], Collection[int]]  # chunk ids -> those a filter allows
-
-
-@dataclass(frozen=True)
-class StoredChunk(Chunk):
-    """A chunk row as read back from the store, with its rowid (the FAISS id)."""
-
-    id: int
+__all__ = ["Keep", "Store", "StoredChunk"]
 
 
 class Store(Staging, WireGroups, Filtering):
