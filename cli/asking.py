@@ -74,6 +74,8 @@ def ask_cmd(  # noqa: PLR0913 - one parameter per documented option
         return
     if question is None:
         fail("give a QUESTION or --batch FILE")
+    if not as_json and engine.is_indexed() and engine.reads_slowly:  # 5-20 s on 2 cores
+        click.echo("Reading the best passages with the language model…", err=True)
     answer = ask(question)
     if as_json:
         echo_json(answer_json(answer))

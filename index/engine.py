@@ -292,9 +292,15 @@ class Revue(NewsDesk):
         """The answer to show at once: where a language model reads (seconds a passage), the
         cosine's quotes, undeclined, for ``read`` to finish; otherwise the answer itself."""
         evidence = self.evidence(question, k, filters)
-        pending = isinstance(self.reader, ChatJudge)
+        pending = self.reads_slowly
         answer = self.answer(evidence, read=not pending)
         return Draft(evidence, replace(answer, filters=filters), pending)
+
+    @property
+    def reads_slowly(self) -> bool:
+        """Whether a language model reads the passages (seconds each, where the cosine and the
+        cross-encoder take milliseconds)."""
+        return isinstance(self.reader, ChatJudge)
 
     def read(self, draft: Draft) -> Answer:
         """The answer ``draft`` becomes once the reader has read its passages."""

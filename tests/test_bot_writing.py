@@ -138,3 +138,17 @@ def test_quotes_first_then_the_read_quotes_then_the_written_answer(make_engine):
 
         run(scenario())
         engine.close()
+
+
+def test_the_terminal_says_the_model_is_reading_then_prints_the_decline(make_engine):
+    from click.testing import CliRunner
+
+    from cli.main import cli
+
+    with FakeLLM(entails=lambda request: 0.01) as llm:
+        engine = _reading_engine(make_engine, llm)
+        result = CliRunner().invoke(cli, ["ask", QUESTION], obj=engine, catch_exceptions=False)
+        engine.close()
+    assert result.exit_code == 0
+    assert "Reading the best passages with the language model" in result.stderr
+    assert result.stdout.startswith("Les articles dont je dispose ne le disent pas.")
