@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlite_utils.db  # noqa: E402
 
-from index.indexing import embedding, pipeline  # noqa: E402
-from index.storage import store  # noqa: E402
+from index.indexing import embedding  # noqa: E402
+from index.storage import local, store  # noqa: E402
 
 
 def die() -> None:
@@ -42,13 +42,13 @@ def arm(point: str) -> None:
 
         store.Store.stage = stage  # type: ignore[method-assign]
     elif point == "vectors":
-        original_save = pipeline.VectorIndex.save
+        original_save = local.VectorIndex.save
 
         def save(self, path):
             original_save(self, path)
             die()
 
-        pipeline.VectorIndex.save = save  # type: ignore[method-assign]
+        local.VectorIndex.save = save  # type: ignore[method-assign]
     elif point == "commit":
         original_upsert = sqlite_utils.db.Table.upsert_all
 
@@ -64,7 +64,7 @@ def arm(point: str) -> None:
         def drop_old_vectors(data_dir, generation):
             die()
 
-        pipeline.drop_old_vectors = drop_old_vectors
+        local.drop_old_vectors = drop_old_vectors
     else:
         sys.exit(f"unknown point {point!r}")
 

@@ -110,8 +110,7 @@ STORAGE_DEBT = {
     "index/following/polling.py": {"index.storage.subscriptions"},
     "index/indexing/embedding.py": {"index.storage.staging", "index.storage.store"},
     "index/indexing/pipeline.py": {
-        "index.storage.layout",
-        "index.storage.staging",
+        "index.storage.local",
         "index.storage.store",
         "index.storage.vectors",
     },

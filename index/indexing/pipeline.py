@@ -16,7 +16,6 @@ any moment leaves the last complete index in place, and the next run reuses what
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,23 +25,24 @@ from index.indexing import wire
 from index.indexing.embedding import embed_and_stage
 from index.model.encoder import PassageEncoder
 from index.records import Article, CorpusLoad, IndexSummary, Stage
-from index.storage.layout import db_path, drop_old_vectors, vectors_path, writer_lock
-from index.storage.staging import NextGeneration
+from index.storage.local import LocalWriter, Staged
 from index.storage.store import Store
-from index.storage.vectors import EXACT_UP_TO, VectorIndex, kind_for
+from index.storage.vectors import EXACT_UP_TO
 
 Progress = Callable[[Stage, int, int], None]  # (stage, done, total)
 
 
 @dataclass(frozen=True)
 class Job:
-    """Where and how one run indexes: the open store, the model, whom to tell progress."""
+    """Where and how one run indexes: the index's writer, the model, whom to tell progress."""
 
-    store: Store
-    data_dir: Path
+    writer: LocalWriter
     encoder: PassageEncoder
     progress: Progress | None = None
-    exact_up_to: int = EXACT_UP_TO
+
+    @property
+    def store(self) -> Store:
+        return self.writer.store
 
     def tell(self, stage: Stage, done: int, total: int) -> None:
         if self.progress is not None:
@@ -84,15 +84,11 @@ def run_index(
 ) -> IndexSummary:
     """Bring the index in ``data_dir`` in line with ``corpus``, under the writer lock."""
     started = time.perf_counter()
-    with writer_lock(data_dir):
-        store = Store(db_path(data_dir))
-        try:
-            job = Job(store, data_dir, encoder, progress, exact_up_to)
-            the_plan = plan(store, corpus, encoder.fingerprint)
-            embedded = execute(job, the_plan)
-            return summary(store, the_plan, embedded, time.perf_counter() - started)
-        finally:
-            store.close()
+    with LocalWriter.open(data_dir, exact_up_to) as writer:
+        job = Job(writer, encoder, progress)
+        the_plan = plan(writer.store, corpus, encoder.fingerprint)
+        embedded = execute(job, the_plan)
+        return summary(writer.store, the_plan, embedded, time.perf_counter() - started)
 
 
 def plan(store: Store, corpus: CorpusLoad, fingerprint: str) -> Plan:
@@ -125,7 +121,7 @@ def execute(job: Job, plan: Plan) -> int:
     if store.get_meta("staged_model") not in (None, job.encoder.fingerprint):
         store.drop_staged()
     if plan.nothing_to_do:
-        refresh_vectors(job, plan.generation)
+        job.writer.refresh_vectors()
         return 0
     store.drop_staged(keep={a.id: a.content_hash for a in plan.todo})
     store.set_meta({"staged_model": job.encoder.fingerprint})
@@ -137,17 +133,6 @@ def execute(job: Job, plan: Plan) -> int:
     job.tell("write", 1, 3)
     swap_in(job, plan, signatures, groups)
     return embedded
-
-
-def refresh_vectors(job: Job, generation: int) -> None:
-    """Nothing changed: rewrite the FAISS file only if it is missing or of the wrong kind."""
-    store = job.store
-    kind = store.get_meta("vector_kind") or "exact"
-    wanted_kind = kind_for(store.counts()[1], job.exact_up_to)
-    if not vectors_path(job.data_dir, generation).exists() or kind != wanted_kind:
-        vi = VectorIndex.build(store.dim, store.iter_vectors(), job.exact_up_to)
-        vi.save(vectors_path(job.data_dir, generation))
-        store.set_meta({"vector_kind": vi.kind})
 
 
 def group_copies(store: Store, plan: Plan) -> tuple[dict[str, bytes], dict[str, str | None]]:
@@ -165,30 +150,13 @@ def group_copies(store: Store, plan: Plan) -> tuple[dict[str, bytes], dict[str, 
 def swap_in(
     job: Job, plan: Plan, signatures: dict[str, bytes], groups: dict[str, str | None]
 ) -> None:
-    """Write the next generation's FAISS file, then commit it with one transaction."""
-    store, encoder = job.store, job.encoder
-    first_id = store.chunk_id_high() + 1
-    new_total = store.staged_count()
-    dropped = {a.id for a in plan.changed} | set(plan.removed)
-    vi = VectorIndex.build(
-        encoder.dim,
-        itertools.chain(store.iter_vectors(exclude=dropped), store.iter_staged(first_id)),
-        job.exact_up_to,
-    )
-    nxt = plan.generation + 1
-    vi.save(vectors_path(job.data_dir, nxt))
+    """Commit the staged work as the next generation (its vectors written first)."""
+    encoder = job.encoder
     job.tell("write", 2, 3)
-    meta = {
-        "model": encoder.fingerprint,
-        "model_name": encoder.name,
-        "dim": str(encoder.dim),
-        "generation": str(nxt),
-        "chunk_id_high": str(first_id + new_total - 1),
-        "chunk_count": str(vi.size),
-        "vector_kind": vi.kind,
-    }
-    store.commit(NextGeneration(plan.todo, plan.removed, first_id, meta, signatures, groups))
-    drop_old_vectors(job.data_dir, nxt)
+    staged = Staged(plan.added, plan.changed, plan.removed, signatures, groups)
+    job.writer.commit(
+        staged, encoder.dim, {"model": encoder.fingerprint, "model_name": encoder.name}
+    )
     job.tell("write", 3, 3)
 
 

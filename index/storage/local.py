@@ -1,13 +1,16 @@
-"""The embedded index for readers: one data directory holding the SQLite database (articles,
-chunks, the keyword side, wire groups) and one FAISS file per committed generation.
+"""The embedded index, for readers and for the indexing run: one data directory holding the
+SQLite database (articles, chunks, the keyword side, wire groups) and one FAISS file per
+committed generation.
 
-Callers get a ``Snapshot`` (the store and the vectors of one generation) and never see file
-names, generations or the writer's lock: they were the engine's business before, which tied it
-to this backend (issue 23).
+Readers get a ``Snapshot`` (the store and the vectors of one generation) from ``LocalIndex``;
+an indexing run plans and stages in ``LocalWriter.store`` and hands what it staged to
+``LocalWriter.commit``. Neither sees file names, generations or the writer's lock: they were the
+engine's and the pipeline's business before, which tied both to this backend (issue 23).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Iterator
@@ -16,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import IndexBusy, IndexDamaged, IndexMissing
-from index.storage.layout import db_path, vectors_path, writer_lock
+from index.records import Article
+from index.storage.layout import db_path, drop_old_vectors, vectors_path, writer_lock
+from index.storage.staging import NextGeneration
 from index.storage.store import Store
-from index.storage.vectors import VectorIndex
+from index.storage.vectors import VectorIndex, kind_for
 
 log = logging.getLogger("revue")
 
@@ -124,3 +129,78 @@ class LocalIndex:
             except IndexBusy:
                 pass  # a reindex is running and will write a fresh file
             return vi
+
+
+class LocalWriter:
+    """The embedded index for one indexing run, under the writer's lock: the store to plan and
+    stage in, and the generation files, which only this class names."""
+
+    def __init__(self, store: Store, data_dir: Path, exact_search_up_to: int) -> None:
+        self.store = store
+        self.data_dir = data_dir
+        self.exact_search_up_to = exact_search_up_to
+
+    @classmethod
+    @contextmanager
+    def open(cls, data_dir: Path, exact_search_up_to: int) -> Iterator[LocalWriter]:
+        """The writer of ``data_dir`` (``IndexBusy`` while another run holds it)."""
+        with writer_lock(data_dir):
+            store = Store(db_path(data_dir))
+            try:
+                yield cls(store, data_dir, exact_search_up_to)
+            finally:
+                store.close()
+
+    @property
+    def generation(self) -> int:
+        return int(self.store.get_meta("generation") or 0)
+
+    def refresh_vectors(self) -> None:
+        """Nothing changed: rewrite the FAISS file only if it is missing or of the wrong kind."""
+        store, path = self.store, vectors_path(self.data_dir, self.generation)
+        kind = store.get_meta("vector_kind") or "exact"
+        wanted_kind = kind_for(store.counts()[1], self.exact_search_up_to)
+        if not path.exists() or kind != wanted_kind:
+            vi = VectorIndex.build(store.dim, store.iter_vectors(), self.exact_search_up_to)
+            vi.save(path)
+            store.set_meta({"vector_kind": vi.kind})
+
+    def commit(self, staged: Staged, dim: int, meta: dict[str, str]) -> None:
+        """Write the next generation's FAISS file beside the live one, then swap the staged
+        chunks in with one transaction (``meta`` joins the generation's own keys); a run
+        killed before the transaction leaves the live generation as it was."""
+        store = self.store
+        first_id = store.chunk_id_high() + 1
+        new_total = store.staged_count()
+        dropped = {a.id for a in staged.changed} | set(staged.removed)
+        vi = VectorIndex.build(
+            dim,
+            itertools.chain(store.iter_vectors(exclude=dropped), store.iter_staged(first_id)),
+            self.exact_search_up_to,
+        )
+        nxt = self.generation + 1
+        vi.save(vectors_path(self.data_dir, nxt))
+        meta = meta | {
+            "dim": str(dim),
+            "generation": str(nxt),
+            "chunk_id_high": str(first_id + new_total - 1),
+            "chunk_count": str(vi.size),
+            "vector_kind": vi.kind,
+        }
+        todo = staged.added + staged.changed
+        store.commit(
+            NextGeneration(todo, staged.removed, first_id, meta, staged.signatures, staged.groups)
+        )
+        drop_old_vectors(self.data_dir, nxt)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What one run staged and now commits: the articles added and changed (their chunks are
+    staged), the ids removed, new wire signatures and every article's wire group."""
+
+    added: tuple[Article, ...]
+    changed: tuple[Article, ...]
+    removed: tuple[str, ...]
+    signatures: dict[str, bytes]
+    groups: dict[str, str | None]
