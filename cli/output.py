@@ -79,7 +79,6 @@ def hits_json(hits: list[Hit], qid: object = None, query: str | None = None) -> 
     out["hits"] = [
         {
             "article_id": h.article_id,
-            "chunk_id": h.chunk_id,
             "score": round(h.score, 6),
             "text": h.text,
             "start": h.start,

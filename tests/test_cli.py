@@ -144,7 +144,7 @@ def test_search_json_and_batch(seed_index, tmp_path):
     result = invoke(seed_index, "search", "Gemini utilisateurs", "--json", "--k", "3")
     hits = json.loads(result.stdout)["hits"]
     assert 0 < len(hits) <= 3
-    assert set(hits[0]) == {"article_id", "chunk_id", "score", "text", "start", "end"}
+    assert set(hits[0]) == {"article_id", "score", "text", "start", "end"}  # no storage ids
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
     batch = write(tmp_path / "s.jsonl", json.dumps({"id": 7, "query": "Nick Turley"}) + "\n")
     out = json.loads(
