@@ -37,6 +37,8 @@ def prompt(engine: Revue) -> None:
             continue
         if not interactive:
             click.echo(f"? {line}")
+        elif engine.reads_slowly:  # 5-20 s on 2 cores: say why nothing shows yet
+            click.echo("Reading the best passages with the language model…", err=True)
         try:
             click.echo(render_answer(engine.write(engine.ask(line))) + "\n")
         except RevueError as exc:
