@@ -29,8 +29,10 @@ UNNAMED = {
     "fr": "Aucun des passages trouvés ne mentionne « {name} ».",
 }
 NEAREST = {
-    "en": "Nearest, which does not answer it: “{quote}” ({where})",
-    "fr": "Le plus proche, qui n'y répond pas : « {quote} » ({where})",
+    # Not "which does not answer it": the embedded model misjudges some answers (docs/benchmarks.md,
+    # the seed questions), and a reader shown the passage can tell.
+    "en": "Closest passage, which I could not confirm answers it: “{quote}” ({where})",
+    "fr": "Le passage le plus proche, sans confirmation qu'il y réponde : « {quote} » ({where})",
 }
 NEAREST_CHARS = 240  # a decline stays short: longer quotes are cut at a word, marked "…"
 LEAD = {
