@@ -80,7 +80,7 @@ class Revue(NewsDesk):
         self._reader_loaded = reader is not None
         self._lock = threading.RLock()
         self._index = LocalIndex(self.settings.data_dir, self.settings.exact_search_up_to)
-        self._retriever: Retriever | None = None
+        self._retrievers = threading.local()  # one per thread, as its store connection is
         self._answer_config: AnswerConfig | None = None  # set once the reader is known
         self._background: np.ndarray | None = None
         self._writer: Writer | None = None
@@ -189,10 +189,14 @@ class Revue(NewsDesk):
             return self._retriever_for(snapshot)
 
     def _retriever_for(self, snapshot: Snapshot) -> Retriever:
-        """Called under the index's read lock: the retriever of ``snapshot``'s generation."""
-        retriever = self._retriever
-        if retriever is None or retriever.vectors is not snapshot.vectors:
-            retriever = self._retriever = Retriever(snapshot.store, snapshot.vectors)
+        """This thread's retriever over ``snapshot`` (a new one for a new generation)."""
+        retriever: Retriever | None = getattr(self._retrievers, "retriever", None)
+        if (
+            retriever is None
+            or retriever.vectors is not snapshot.vectors
+            or retriever.store is not snapshot.store
+        ):
+            retriever = self._retrievers.retriever = Retriever(snapshot.store, snapshot.vectors)
         return retriever
 
     def _open(self) -> Retriever:
@@ -359,7 +363,7 @@ class Revue(NewsDesk):
     def close(self) -> None:
         with self._lock:
             self._index.close()
-            self._retriever = None
+            self._retrievers = threading.local()
             if self._writer is not None:
                 self._writer.close()
             self._writer, self._writer_opened = None, False

@@ -39,16 +39,25 @@ class Snapshot:
 
 class LocalIndex:
     """Opens the index in ``data_dir`` for reading, follows the generations other processes
-    commit, and rebuilds a missing or damaged FAISS file from the vectors kept in SQLite."""
+    commit, and rebuilds a missing or damaged FAISS file from the vectors kept in SQLite.
+
+    Each thread reads through a SQLite connection of its own (WAL lets readers run side by
+    side), so two questions' retrievals run at once on the engine's workers; the vectors of a
+    generation are loaded once and shared (FAISS searches are read-only)."""
+
+    KEPT_GENERATIONS = 2  # a reader may still be on the previous one while a commit lands
 
     def __init__(self, data_dir: Path, exact_search_up_to: int) -> None:
         self.data_dir = data_dir
         self.exact_search_up_to = exact_search_up_to
-        # One SQLite connection, shared by the engine's worker threads: every read holds it.
-        self._lock = threading.RLock()
-        self._store: Store | None = None
-        self._vectors: VectorIndex | None = None
-        self.generation: int | None = None  # the one ``_vectors`` belongs to
+        self._lock = threading.Lock()  # guards what follows, never held while reading
+        self._idle = threading.Condition(self._lock)
+        self._active = 0  # readings under way: ``close`` waits for them
+        self._stores: list[Store] = []  # every thread's connection, for ``close``
+        self._epoch = 0  # bumped by ``close``: a thread's connection from before is reopened
+        self._local = threading.local()
+        self._vectors: dict[int, VectorIndex] = {}
+        self.generation: int | None = None  # the latest generation loaded
 
     def exists(self) -> bool:
         return db_path(self.data_dir).exists()
@@ -56,52 +65,82 @@ class LocalIndex:
     def current(self) -> Snapshot:
         """The generation the database is at now (its vectors loaded once), or
         ``IndexMissing``."""
-        db = db_path(self.data_dir)
-        if not db.exists():
-            raise IndexMissing(f"no index in {self.data_dir}")
-        with self._lock:
-            store = self._open_store(db)
-            meta = store.meta()  # one snapshot: generation and counts agree
-            generation = int(meta.get("generation") or 0)
-            if generation == 0:
-                raise IndexMissing(f"the index in {self.data_dir} is empty")
-            if self._vectors is None or generation != self.generation:
-                self._vectors = self._load_vectors(store, generation, meta)
-                self.generation = generation
-            return Snapshot(store, self._vectors)
+        with self.reading() as snapshot:
+            return snapshot
 
     @contextmanager
     def reading(self) -> Iterator[Snapshot]:
         """A snapshot whose every read is made at one instant (``Store.snapshot``). Another
         process may commit a reindex at any moment: a question's chunks, articles and wire
         copies then still agree, and its FAISS file is the one its generation names."""
-        first = self.current()  # the store, or IndexMissing
-        with self._lock, first.store.snapshot():
-            yield self.current()
+        store = self._thread_store()
+        with self._lock:
+            self._active += 1
+        try:
+            with store.snapshot():
+                yield Snapshot(store, self._vectors_at(store))
+        finally:
+            with self._lock:
+                self._active -= 1
+                self._idle.notify_all()
 
     def reload(self) -> None:
         """Read the vectors again on the next snapshot, as after a committed reindex."""
         with self._lock:
+            self._vectors.clear()
             self.generation = None
 
     def close(self) -> None:
+        """Close every thread's connection, once no reading is under way (closing a SQLite
+        connection another thread is reading on crashes the process)."""
         with self._lock:
-            if self._store is not None:
-                self._store.close()
-            self._store = self._vectors = None
+            while self._active:
+                self._idle.wait()
+            for store in self._stores:
+                store.close()
+            self._stores.clear()
+            self._vectors.clear()
             self.generation = None
+            self._epoch += 1
+
+    def _thread_store(self) -> Store:
+        mine: Store | None = getattr(self._local, "store", None)
+        if mine is not None and self._local.epoch == self._epoch:
+            return mine
+        db = db_path(self.data_dir)
+        if not db.exists():
+            raise IndexMissing(f"no index in {self.data_dir}")
+        store = self._open_store(db)
+        with self._lock:
+            self._stores.append(store)
+            self._local.store, self._local.epoch = store, self._epoch
+        return store
+
+    def _vectors_at(self, store: Store) -> VectorIndex:
+        """The vectors of the generation ``store``'s snapshot sees (loaded once, shared)."""
+        meta = store.meta()
+        generation = int(meta.get("generation") or 0)
+        if generation == 0:
+            raise IndexMissing(f"the index in {self.data_dir} is empty")
+        with self._lock:
+            vectors = self._vectors.get(generation)
+            if vectors is None:
+                vectors = self._load_vectors(store, generation, meta)
+                self._vectors[generation] = vectors
+                for old in sorted(self._vectors)[: -self.KEPT_GENERATIONS]:
+                    del self._vectors[old]
+                self.generation = max(self._vectors)
+            return vectors
 
     def _open_store(self, db: Path) -> Store:
-        if self._store is None:
+        store = Store(db, readonly=True)
+        if not store.is_current():
+            # An index written by an older Revue: bring its schema up to date once.
+            store.close()
+            with writer_lock(self.data_dir):
+                Store(db).close()
             store = Store(db, readonly=True)
-            if not store.is_current():
-                # An index written by an older Revue: bring its schema up to date once.
-                store.close()
-                with writer_lock(self.data_dir):
-                    Store(db).close()
-                store = Store(db, readonly=True)
-            self._store = store
-        return self._store
+        return store
 
     def _load_vectors(self, store: Store, generation: int, meta: dict[str, str]) -> VectorIndex:
         path = vectors_path(self.data_dir, generation)
