@@ -296,9 +296,10 @@ class Revue(NewsDesk):
         """The answer to show at once: where a language model reads (seconds a passage), the
         cosine's quotes, undeclined, for ``read`` to finish; otherwise the answer itself."""
         evidence = self.evidence(question, k, filters)
-        pending = self.reads_slowly
-        answer = self.answer(evidence, read=not pending)
-        return Draft(evidence, replace(answer, filters=filters), pending)
+        slow = self.reads_slowly
+        answer = self.answer(evidence, read=not slow)
+        # Declined unread (nothing found, or a name no passage mentions): reading would too.
+        return Draft(evidence, replace(answer, filters=filters), slow and not answer.abstained)
 
     @property
     def reads_slowly(self) -> bool:

@@ -152,3 +152,12 @@ def test_the_terminal_says_the_model_is_reading_then_prints_the_decline(make_eng
     assert result.exit_code == 0
     assert "Reading the best passages with the language model" in result.stderr
     assert result.stdout.startswith("Les articles dont je dispose ne le disent pas.")
+
+
+def test_a_question_declined_before_reading_costs_the_model_nothing(make_engine):
+    with FakeLLM() as llm:
+        engine = _reading_engine(make_engine, llm)
+        draft = engine.draft("What does ChatGPT Plus cost?")  # a name no passage mentions
+        assert draft.answer.abstained and not draft.pending
+        assert engine.read(draft) == draft.answer and llm.requests == []
+        engine.close()
