@@ -110,8 +110,7 @@ class Revue(NewsDesk):
         """How quotes are chosen and declines decided: the language model's rule where it
         reads, the cosine's otherwise (the two are calibrated apart, docs/benchmarks.md)."""
         if self._answer_config is None:
-            reading = isinstance(self.reader, ChatJudge)
-            self._answer_config = LLM_READING if reading else AnswerConfig()
+            self._answer_config = LLM_READING if self.reads_slowly else AnswerConfig()
         return self._answer_config
 
     @answer_config.setter
@@ -265,7 +264,7 @@ class Revue(NewsDesk):
     def _french(self, question: str) -> str | None:
         """An English question in French, where the settings translate (see ``translate``)."""
         wanted = self.settings.translate
-        if wanted == "off" or (wanted == "auto" and not isinstance(self.reader, ChatJudge)):
+        if wanted == "off" or (wanted == "auto" and not self.reads_slowly):
             return None
         if detect_language(question) != "en":
             return None

@@ -24,8 +24,6 @@ from index.storage.groups import WireGroups, marks
 from index.storage.protocols import Keep, StoredChunk
 from index.storage.staging import Staging
 
-__all__ = ["Keep", "Store", "StoredChunk"]
-
 
 class Store(Staging, WireGroups, Filtering):
     """Articles, chunks, vectors and metadata in one SQLite file."""
