@@ -23,8 +23,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import read_jsonl, require  # noqa: E402
+from bench.reader import best_belief, quotes_hold  # noqa: E402
 from index.engine import Revue  # noqa: E402
 from index.search.candidates import candidates  # noqa: E402
+from index.search.decision import LLM_READING  # noqa: E402
 from index.search.reading import read_windows  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
@@ -85,11 +87,9 @@ def decide(row: dict[str, Any], has_type: bool | None, check: bool) -> tuple[boo
     windows = row["windows"]
     if not windows:
         return False, False
-    best = max(1.0 if x["quoted"] >= 0.5 else x["p"] for x in windows)
-    if best < 0.55 or (check and has_type is False):
+    if best_belief(windows) < LLM_READING.read_below or (check and has_type is False):
         return False, False
-    kept = [x for x in windows if x["p"] >= windows[0]["p"] - 0.3 or x["quoted"] >= 0.5]
-    return True, any(x["holds"] for x in kept[:3])
+    return True, quotes_hold(windows, LLM_READING.read_margin)
 
 
 def main() -> None:

@@ -102,11 +102,21 @@ def decide(row: dict[str, Any], w: float | None, t: float, margin: float) -> tup
         return False, False
     if w is None:
         return row["relevance"] >= t, any(row["cosine_holds"][:TOP])
-    best = max(1.0 if x["quoted"] >= 0.5 else x["p"] for x in windows)
-    if row["relevance"] + w * logit(best) < t:
+    if row["relevance"] + w * logit(best_belief(windows)) < t:
         return False, False
+    return True, quotes_hold(windows, margin)
+
+
+def best_belief(windows: list[dict[str, Any]]) -> float:
+    """The reader's belief in its best window (a window quoting the question: 1)."""
+    return max(1.0 if x["quoted"] >= 0.5 else x["p"] for x in windows)
+
+
+def quotes_hold(windows: list[dict[str, Any]], margin: float) -> bool:
+    """Whether the windows quoted (the best and those within ``margin``) hold the evidence
+    among the first ``TOP``."""
     kept = [x for x in windows if x["p"] >= windows[0]["p"] - margin or x["quoted"] >= 0.5]
-    return True, any(x["holds"] for x in kept[:TOP])
+    return any(x["holds"] for x in kept[:TOP])
 
 
 def score(rows: list[dict[str, Any]], w: float | None, t: float, margin: float) -> dict[str, Any]:
