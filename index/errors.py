@@ -63,3 +63,7 @@ class AnswerNotFound(RevueError):
 
 class NothingToChart(RevueError):
     """A timeline with no dated article cannot be drawn."""
+
+
+class DatabaseUnavailable(RevueError):
+    """The PostgreSQL database cannot be reached (down, refused, or the connection was lost)."""

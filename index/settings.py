@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REVUE_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(default=Path("data"), description="where the index lives")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://…: the index, feeds, answers and votes in one PostgreSQL "
+        "database with pgvector (any number of processes and machines); unset: SQLite + FAISS "
+        "in data_dir",
+    )
     model: str = Field(
         default=DEFAULT_MODEL,
         description="sentence-transformers name or local folder; the default is rebuilt "

@@ -210,3 +210,28 @@ def seeds_and(folder: Path, name: str, text: str) -> Path:
         write(folder / seed.name, seed.read_bytes())
     write(folder / name, text)
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    """A real PostgreSQL 16 with pgvector on 127.0.0.1 (``tests/pg.py``), one per session."""
+    from tests.pg import TemporaryPostgres
+
+    server = TemporaryPostgres.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def pg_url(postgres: Any) -> str:
+    """The URL of an empty database of its own, for one test."""
+    return str(postgres.database())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Settings that put the index in SQLite + FAISS, then in PostgreSQL: a test that takes
+    this fixture runs against both backends (pass them to ``make_engine``)."""
+    if request.param == "sqlite":
+        return {}
+    return {"database_url": request.getfixturevalue("pg_url")}

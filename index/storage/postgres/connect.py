@@ -1,0 +1,28 @@
+"""Connections to the database: psycopg 3 with pgvector's numpy adapters registered."""
+
+from __future__ import annotations
+
+import psycopg
+from pgvector.psycopg import register_vector
+
+from index.errors import DatabaseUnavailable
+
+# A database that does not answer within this is reported as down, not waited on.
+CONNECT_TIMEOUT_S = 5
+
+
+def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
+    """A new connection to ``url`` (``DatabaseUnavailable`` if the server cannot be reached)."""
+    try:
+        conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(f"the database cannot be reached: {_first_line(exc)}") from exc
+    try:
+        register_vector(conn)
+    except psycopg.ProgrammingError:
+        pass  # the extension is not created yet: the migrations create it, then reconnect
+    return conn
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
