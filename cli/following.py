@@ -11,6 +11,7 @@ import click
 
 from cli.common import DEFAULT_CORPUS, corpus_option, engine_of
 from cli.output import echo_json
+from index.errors import PollingElsewhere
 from index.following import FeedPoll, FeedStatus, PollReport
 
 
@@ -96,13 +97,22 @@ def poll_cmd(ctx: click.Context, corpus: tuple[Path, ...], force: bool, as_json:
     """One round over the followed feeds that are due (for cron): save their new entries, then
     index them with the corpus (default: corpus/)."""
     engine = engine_of(ctx)
-    report = engine.poll(list(corpus) or [DEFAULT_CORPUS], force=force)
+    try:
+        report = engine.poll(list(corpus) or [DEFAULT_CORPUS], force=force)
+    except PollingElsewhere:
+        # Not a failure (cron on several machines): the process polling now saves the entries.
+        if as_json:
+            echo_json({"feeds": [], "index": None, "index_error": None, "polled_elsewhere": True})
+        else:
+            click.echo("another process is polling the feeds now; none polled here")
+        return
     if as_json:
         echo_json(
             {
                 "feeds": [_poll_json(f) for f in report.feeds],
                 "index": asdict(report.index) if report.index else None,
                 "index_error": report.index_error,
+                "polled_elsewhere": False,
             }
         )
         return

@@ -67,3 +67,7 @@ class NothingToChart(RevueError):
 
 class DatabaseUnavailable(RevueError):
     """The PostgreSQL database cannot be reached (down, refused, or the connection was lost)."""
+
+
+class PollingElsewhere(RevueError):
+    """Another process holds the feed-poll lock (PostgreSQL): this one polls nothing now."""

@@ -21,8 +21,7 @@ from index.errors import RevueError
 from index.following import Following, PollReport
 from index.records import NO_FILTERS, Comparison, Filters, Timeline, Unit
 from index.search.decision import Judges
-from index.storage.state import open_state
-from index.storage.subscriptions import Subscriptions
+from index.storage.states import open_answer_log, open_subscriptions
 
 if TYPE_CHECKING:
     import threading
@@ -74,7 +73,7 @@ class NewsDesk:
         with self._lock:
             following = self._following
             if following is None:
-                state = Subscriptions(open_state(self.data_dir))
+                state = open_subscriptions(self.settings)
                 following = self._following = Following(state, self.feeds_dir)
             return following
 
@@ -117,7 +116,7 @@ class NewsDesk:
     # -- conversations (the bot's answers, votes, follow-ups) ------------------------------
     def answers(self) -> AnswerLog:
         """The answers the bot sent and the votes on them (``state.db``); the caller closes it."""
-        return AnswerLog.open(self.data_dir)
+        return open_answer_log(self.settings)
 
     def standalone(self, previous: str, followup: str) -> str:
         """``followup`` as a question that stands alone, given the ``previous`` question."""

@@ -33,9 +33,10 @@ VOTE_ID = re.compile(r"revue:vote:(up|down):(\d+)")
 
 
 @pytest.fixture
-def engine(make_engine: Any) -> Any:
-    """The seeds indexed with the fake encoder, in this test's own data directory."""
-    e = make_engine()
+def engine(make_engine: Any, backend: dict[str, Any]) -> Any:
+    """The seeds indexed with the fake encoder, in this test's own data directory; the answers
+    and votes in ``state.db``, then in PostgreSQL."""
+    e = make_engine(**backend)
     e.index([CORPUS])
     return e
 
@@ -158,15 +159,19 @@ def test_a_thumbs_down_is_exported_as_an_eval_question_to_complete(engine, tmp_p
     assert question.evidence == () and question.lang == "en"
 
 
-def test_closing_the_answer_log_while_workers_write_to_it_does_not_crash(tmp_path: Path):
+def test_closing_the_answer_log_while_workers_write_to_it_does_not_crash(
+    tmp_path: Path, backend: dict[str, Any]
+):
     """The bot closes its answer log on shutdown while workers may still note sent answers:
     closing a SQLite connection under a running statement crashed a busy suite once."""
     import sqlite3
     import threading
 
-    from index.conversation import AnswerLog
+    from index.errors import DatabaseUnavailable
+    from index.settings import Settings
+    from index.storage.states import open_answer_log
 
-    log = AnswerLog.open(tmp_path)
+    log = open_answer_log(Settings(data_dir=tmp_path, **backend))
     kept = log.record("q?", Answer("q?", "a", False, "en"))
     errors: list[BaseException] = []
     started = threading.Barrier(5)
@@ -177,7 +182,8 @@ def test_closing_the_answer_log_while_workers_write_to_it_does_not_crash(tmp_pat
             for n in range(100_000):
                 log.sent(kept.id, 1, n)
                 log.latest_in(1)
-        except sqlite3.ProgrammingError as exc:  # "closed database": the clear way to stop
+        # "closed database" (SQLite), "…was closed" (PostgreSQL): the clear way to stop
+        except (sqlite3.ProgrammingError, DatabaseUnavailable) as exc:
             errors.append(exc)
 
     workers = [threading.Thread(target=note) for _ in range(4)]

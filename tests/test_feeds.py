@@ -10,7 +10,7 @@ import pytest
 
 from index.errors import FeedError
 from index.storage.layout import writer_lock
-from index.storage.subscriptions import FIRST_RETRY
+from index.storage.states import FIRST_RETRY
 from tests.conftest import CORPUS
 from tests.fake_feeds import FeedServer, Item
 from tests.test_cli import invoke
@@ -32,6 +32,20 @@ def server():
         yield s
 
 
+def forget_saved_entries(engine):
+    """The state of a poll that wrote its files and died before recording them."""
+    statements = ("delete from feed_entries", "update feeds set etag = null")
+    if engine.settings.database_url is None:
+        for statement in statements:
+            engine.following.subscriptions.db.execute(statement)
+        return
+    import psycopg
+
+    with psycopg.connect(engine.settings.database_url.get_secret_value()) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
 def items_at(server, *items):
     """Items whose links point at ``server`` (for the pages of summary-only entries)."""
     return [
@@ -41,8 +55,9 @@ def items_at(server, *items):
 
 
 @pytest.fixture
-def engine(make_engine):
-    engine = make_engine()
+def engine(make_engine, backend):
+    """The seeds indexed; the followed feeds in ``state.db``, then in PostgreSQL."""
+    engine = make_engine(**backend)
     engine.index([CORPUS])
     return engine
 
@@ -176,8 +191,7 @@ def test_an_entry_whose_record_was_lost_is_not_saved_twice(server, engine):
     engine.following.follow(server.url("/rss"))
     engine.poll([CORPUS])
     # The process died after writing the file, before recording the entry and the ETag.
-    engine.following.subscriptions.db.execute("delete from feed_entries")
-    engine.following.subscriptions.db.execute("update feeds set etag = null")
+    forget_saved_entries(engine)
     report = engine.poll([CORPUS], force=True)
     assert report.added == () and "already in the corpus" in report.feeds[0].problems[0].reason
     assert len(list(engine.feeds_dir.iterdir())) == 1

@@ -15,8 +15,9 @@ from discord.utils import escape_markdown
 from bot.client import RevueBot
 from bot.cogs.reindex import admin_only
 from bot.render import CONTENT_LIMIT, NO_PINGS, linked, trim
+from index.errors import PollingElsewhere
 from index.following import FeedStatus, PollReport
-from index.storage.subscriptions import FIRST_RETRY
+from index.storage.states import FIRST_RETRY
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,10 @@ class Feeds(commands.Cog):
             corpus = list(self.bot.settings.corpus)
             try:
                 report = await self.bot.desk.maintain(lambda: self.bot.engine.poll(corpus, force))
+            except PollingElsewhere:
+                # Several bots share one database: the one polling now announces what it saves.
+                log.info("another process is polling the feeds now; this one skips the round")
+                return None
             except Exception:
                 log.exception("polling the feeds failed")
                 return None

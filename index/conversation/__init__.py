@@ -3,6 +3,9 @@ follow-up made standalone (``followup``), and a 👎 as an evaluation question (
 
 from index.conversation.export import eval_lines
 from index.conversation.followup import standalone
-from index.storage.answers import AnswerLog
+from index.storage.states import AnswerStore
+
+# What callers name the answer log: whichever backend keeps it (``storage.states``).
+AnswerLog = AnswerStore
 
 __all__ = ["AnswerLog", "eval_lines", "standalone"]

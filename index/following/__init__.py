@@ -1,7 +1,8 @@
-"""Following feeds: subscriptions kept in ``state.db``, polled with conditional GETs, their new
-entries saved into the corpus (as ``revue add`` does) and then indexed incrementally."""
+"""Following feeds: subscriptions kept in the state (``state.db`` or PostgreSQL), polled with
+conditional GETs, their new entries saved into the corpus (as ``revue add`` does) and then
+indexed incrementally."""
 
 from index.following.polling import FeedPoll, Following, PollReport
-from index.storage.subscriptions import FeedStatus
+from index.storage.states import FeedStatus
 
 __all__ = ["FeedPoll", "FeedStatus", "Following", "PollReport"]

@@ -2,8 +2,8 @@
 new entries saved into the feeds folder of the corpus. Indexing them is the engine's part
 (``Revue.poll``).
 
-A feed that fails is retried later with back-off (``subscriptions``) and reported; the others
-are read as usual. An entry is remembered once its file is written (renamed into place), so a
+A feed that fails is retried later with back-off (``feed_status.retry_wait``) and reported; the
+others are read as usual. An entry is remembered once its file is written (renamed into place), so a
 crash, a failed index or a restart never loses one that was saved, nor saves it twice.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from index.errors import FeedError, FetchFailed, NotAFeed, RevueError
+from index.errors import FeedError, FetchFailed, NotAFeed, PollingElsewhere, RevueError
 from index.ingest.feeds import Feed, FeedEntry, parse_feed
 from index.ingest.web import (
     Added,
@@ -27,7 +27,7 @@ from index.ingest.web import (
     save_articles,
 )
 from index.records import IndexSummary, Problem
-from index.storage.subscriptions import FeedStatus, Subscriptions, utc_now
+from index.storage.states import FeedState, FeedStatus, utc_now
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Following:
 
     def __init__(
         self,
-        subscriptions: Subscriptions,
+        subscriptions: FeedState,
         feeds_dir: Path,
         get: Callable[..., FeedResponse] = get_feed,
         get_page: Callable[[str], Fetched] = fetch,
@@ -108,10 +108,15 @@ class Following:
     def poll(
         self, every: dt.timedelta, force: bool = False, now: dt.datetime | None = None
     ) -> tuple[FeedPoll, ...]:
-        """Poll every feed that is due (every one with ``force``), oldest first."""
-        now = now or utc_now()
-        due = [f for f in self.status() if force or f.due(now, every)]
-        return tuple(self._poll(feed, now) for feed in due)
+        """Poll every feed that is due (every one with ``force``), oldest first.
+        ``PollingElsewhere`` when another process is polling now (PostgreSQL: one process
+        polls at a time, so that each due feed is fetched and saved once)."""
+        with self.subscriptions.polling() as mine:
+            if not mine:
+                raise PollingElsewhere("another process is polling the feeds now; none polled here")
+            now = now or utc_now()
+            due = [f for f in self.status() if force or f.due(now, every)]
+            return tuple(self._poll(feed, now) for feed in due)
 
     def _poll(self, feed: FeedStatus, now: dt.datetime) -> FeedPoll:
         try:

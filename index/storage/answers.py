@@ -1,45 +1,20 @@
 """The answers the bot sent and the votes on them, in ``state.db`` (migration
 ``002_answers_and_votes``): a vote or a follow-up finds its question after a restart, and
-``revue feedback`` lists what users thought of each answer."""
+``revue feedback`` lists what users thought of each answer. ``postgres.answers`` is the same in
+PostgreSQL; ``answer_rows`` turns answers into rows and back for both."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import re
 import threading
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from index.errors import AnswerNotFound
-from index.records import Answer, AnswerRecord, Citation, Copy, Feedback, VoteKind
+from index.records import Answer, AnswerRecord, Feedback, VoteKind
+from index.storage.answer_rows import check_vote, now_text, record, shown, storable
 from index.storage.state import open_state
-
-VOTES: tuple[VoteKind, ...] = ("up", "down")
-# SQLite keeps UTF-8, which has no surrogates; a Python string can hold lone ones (a JSON escape
-# such as "\ud800", or a terminal's undecodable bytes, which Python reads as \udc80-\udcff).
-SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def storable(text: str) -> str:
-    """``text`` as SQLite can keep it: each surrogate becomes U+FFFD (the replacement mark)."""
-    return SURROGATE.sub("\ufffd", text)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _shown(answer: Answer) -> dict[str, Any]:
-    return {
-        "answer": storable(answer.answer),
-        "abstained": int(answer.abstained),
-        "language": answer.language,
-        "citations": json.dumps([asdict(c) for c in answer.citations], ensure_ascii=False),
-    }
 
 
 class AnswerLog:
@@ -74,8 +49,8 @@ class AnswerLog:
         row = {
             "question": storable(question),
             "asked": storable(answer.question),
-            **_shown(answer),
-            "created_at": _now(),
+            **shown(answer),
+            "created_at": now_text(),
             "previous_id": previous_id,
             "channel_id": channel_id,
         }
@@ -88,7 +63,7 @@ class AnswerLog:
         """Keep what answer ``answer_id`` became once read (quotes dropped, or a decline): votes
         and follow-ups then refer to what the message shows in the end."""
         with self._lock, self.db.conn:
-            self.db.table("answers").update(answer_id, _shown(answer))
+            self.db.table("answers").update(answer_id, shown(answer))
 
     def sent(self, answer_id: int, channel_id: int, message_id: int) -> None:
         """Where Discord shows the answer (a channel or a thread, and the message)."""
@@ -117,8 +92,7 @@ class AnswerLog:
     def vote(self, answer_id: int, user_id: int, vote: VoteKind) -> VoteKind | None:
         """Record ``user_id``'s vote on the answer, replacing theirs; returns the vote it
         replaced (None for a first vote)."""
-        if vote not in VOTES:
-            raise ValueError(f"a vote is 'up' or 'down', not {vote!r}")
+        check_vote(vote)
         self.get(answer_id)  # raises AnswerNotFound
         key = [answer_id, user_id]
         with self._lock, self.db.conn:
@@ -129,7 +103,7 @@ class AnswerLog:
                 "INSERT INTO votes (answer_id, user_id, vote, voted_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote, "
                 "voted_at = excluded.voted_at",
-                [*key, vote, _now()],
+                [*key, vote, now_text()],
             )
         return before[0] if before else None
 
@@ -157,25 +131,4 @@ class AnswerLog:
             rows = list(
                 self.db.table("answers").rows_where(where, params, order_by="id DESC", limit=limit)
             )
-        return [_record(row) for row in rows]
-
-
-def _record(row: dict[str, Any]) -> AnswerRecord:
-    return AnswerRecord(
-        id=row["id"],
-        question=row["question"],
-        asked=row["asked"],
-        answer=row["answer"],
-        abstained=bool(row["abstained"]),
-        language=row["language"] or "",
-        citations=tuple(_citation(c) for c in json.loads(row["citations"] or "[]")),
-        created_at=row["created_at"],
-        previous_id=row["previous_id"],
-        channel_id=row["channel_id"],
-        message_id=row["message_id"],
-    )
-
-
-def _citation(data: dict[str, Any]) -> Citation:
-    copies = tuple(Copy(**c) for c in data.pop("also_in", ()))
-    return Citation(**data, also_in=copies)
+        return [record(row) for row in rows]

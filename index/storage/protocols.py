@@ -8,13 +8,16 @@ are ``Filters`` records; results are plain values and frozen records, never rows
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from index.records import Chunk, Copy, Filters
+from index.records import Answer, AnswerRecord, Chunk, Copy, Feedback, Filters, VoteKind
+from index.storage.feed_status import FeedStatus
 
 # Chunk ids -> those of them a filter allows.
 Keep = Callable[[Sequence[int]], Collection[int]]
@@ -64,3 +67,73 @@ class ChunkReader(Protocol):
     def groups_of(self, article_ids: Iterable[str]) -> dict[str, str]: ...
 
     def bylines(self, article_ids: Sequence[str]) -> dict[str, Copy]: ...
+
+
+class FeedState(Protocol):
+    """The followed feeds and what each poll found (``Subscriptions`` in ``state.db``, or
+    PostgreSQL's ``feeds`` table); thread-safe. ``states.open_subscriptions`` opens one."""
+
+    def close(self) -> None: ...
+
+    def polling(self) -> AbstractContextManager[bool]:
+        """Held around a poll: True when this process may poll, False when another one is
+        polling now (then it polls nothing, so that each due feed is fetched once)."""
+        ...
+
+    def add(self, url: str, title: str | None, now: dt.datetime) -> FeedStatus: ...
+
+    def remove(self, url: str) -> FeedStatus: ...
+
+    def get(self, url: str) -> FeedStatus | None: ...
+
+    def all(self) -> tuple[FeedStatus, ...]: ...
+
+    def read(self, feed: FeedStatus, now: dt.datetime, headers: dict[str, str | None]) -> None:
+        """A poll read the feed (200 or 304): validators kept, failures forgotten."""
+        ...
+
+    def failed(self, feed: FeedStatus, now: dt.datetime, error: str) -> FeedStatus:
+        """A poll failed: the next try waits longer (``feed_status.retry_wait``)."""
+        ...
+
+    def seen(self, feed_url: str) -> set[str]: ...
+
+    def saved_files(self) -> dict[str, str]: ...
+
+    def remember(self, feed_url: str, entries: dict[str, str | None], now: dt.datetime) -> None:
+        """Record entries as saved (key -> corpus file, or None when it was already there)."""
+        ...
+
+
+class AnswerStore(Protocol):
+    """The answers the bot sent and one vote per user per answer (``AnswerLog`` in
+    ``state.db``, or PostgreSQL's ``answers`` and ``votes``); thread-safe.
+    ``states.open_answer_log`` opens one; the caller closes it."""
+
+    def close(self) -> None: ...
+
+    def record(
+        self,
+        question: str,
+        answer: Answer,
+        previous_id: int | None = None,
+        channel_id: int | None = None,
+    ) -> AnswerRecord: ...
+
+    def revise(self, answer_id: int, answer: Answer) -> None: ...
+
+    def sent(self, answer_id: int, channel_id: int, message_id: int) -> None: ...
+
+    def get(self, answer_id: int) -> AnswerRecord:
+        """The answer ``answer_id`` (``AnswerNotFound`` when none is remembered)."""
+        ...
+
+    def by_message(self, message_id: int) -> AnswerRecord | None: ...
+
+    def latest_in(self, channel_id: int) -> AnswerRecord | None: ...
+
+    def vote(self, answer_id: int, user_id: int, vote: VoteKind) -> VoteKind | None:
+        """Record ``user_id``'s vote, replacing theirs; returns the one it replaced."""
+        ...
+
+    def feedback(self, vote: VoteKind | None = None) -> list[Feedback]: ...

@@ -1,26 +1,19 @@
-"""The followed feeds and what each poll of them found, in ``state.db`` (``storage.state``)."""
+"""The followed feeds and what each poll of them found, in ``state.db`` (``storage.state``);
+``postgres.feeds`` is the same in PostgreSQL."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import sqlite_utils
 
 from index.errors import FeedError
-
-# After a failure a feed is retried in 5 min, then 10, 20… up to 12 h: a feed that is down for
-# a day costs ~10 requests, and one back after a blip is read again within minutes.
-FIRST_RETRY = dt.timedelta(minutes=5)
-LONGEST_RETRY = dt.timedelta(hours=12)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+from index.storage.feed_status import ERROR_CHARS, FeedStatus, retry_wait, utc_now
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -29,29 +22,6 @@ def _iso(moment: dt.datetime | None) -> str | None:
 
 def _moment(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
-
-
-@dataclass(frozen=True)
-class FeedStatus:
-    """A followed feed, as ``/following`` shows it."""
-
-    url: str
-    title: str | None
-    added_at: dt.datetime
-    checked_at: dt.datetime | None = None  # the last poll, whatever its outcome
-    ok_at: dt.datetime | None = None  # the last poll that read it (new entries or a 304)
-    failures: int = 0  # polls failed in a row
-    retry_at: dt.datetime | None = None  # not polled again before this, after a failure
-    error: str | None = None  # why the last poll failed
-    saved: int = 0  # entries saved into the corpus, in all
-    etag: str | None = None
-    last_modified: str | None = None
-
-    def due(self, now: dt.datetime, every: dt.timedelta) -> bool:
-        """Whether a scheduled poll at ``now`` should read it."""
-        if self.failures and self.retry_at is not None:
-            return now >= self.retry_at
-        return self.checked_at is None or now - self.checked_at >= every
 
 
 def _status(row: dict[str, Any]) -> FeedStatus:
@@ -95,6 +65,12 @@ class Subscriptions:
     @_locked
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def polling(self) -> Iterator[bool]:
+        """Always the right to poll: processes sharing a ``state.db`` on one host may poll at
+        once (as before PostgreSQL); each entry is still saved once (``remember``)."""
+        yield True
 
     @_locked
     def add(self, url: str, title: str | None, now: dt.datetime) -> FeedStatus:
@@ -146,14 +122,14 @@ class Subscriptions:
         """A poll failed: the next try waits twice as long as the last (``FIRST_RETRY`` up to
         ``LONGEST_RETRY``)."""
         failures = feed.failures + 1
-        wait = min(FIRST_RETRY * 2 ** (failures - 1), LONGEST_RETRY)
+        wait = retry_wait(failures)
         self.db.table("feeds").update(
             feed.url,
             {
                 "checked_at": _iso(now),
                 "failures": failures,
                 "retry_at": _iso(now + wait),
-                "error": error[:500],
+                "error": error[:ERROR_CHARS],
             },
         )
         status = self.get(feed.url)

@@ -1,0 +1,60 @@
+"""Where the state lives (followed feeds, the bot's answers and votes), chosen by the settings:
+PostgreSQL when ``REVUE_DATABASE_URL`` is set (shared by every process that uses the same
+database), else ``state.db`` beside the index in the data directory.
+
+The public face of the state, with ``protocols``: callers get a ``FeedState`` or an
+``AnswerStore`` and the frozen records they return, never a connection or a table.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from index.storage.feed_status import FIRST_RETRY, LONGEST_RETRY, FeedStatus, utc_now
+from index.storage.protocols import AnswerStore, FeedState
+
+if TYPE_CHECKING:
+    from index.settings import Settings
+
+__all__ = [
+    "FIRST_RETRY",
+    "LONGEST_RETRY",
+    "AnswerStore",
+    "FeedState",
+    "FeedStatus",
+    "open_answer_log",
+    "open_subscriptions",
+    "utc_now",
+]
+
+
+def _database_url(settings: Settings) -> str | None:
+    return settings.database_url.get_secret_value() if settings.database_url else None
+
+
+def open_subscriptions(settings: Settings) -> FeedState:
+    """The followed feeds (created and migrated on first use); the caller closes them.
+    ``DatabaseUnavailable`` when PostgreSQL is set and cannot be reached."""
+    url = _database_url(settings)
+    if url is not None:
+        # Imported here: psycopg is loaded only by processes configured for PostgreSQL.
+        from index.storage.postgres.feeds import PostgresSubscriptions
+
+        return PostgresSubscriptions(url)
+    from index.storage.state import open_state
+    from index.storage.subscriptions import Subscriptions
+
+    return Subscriptions(open_state(settings.data_dir))
+
+
+def open_answer_log(settings: Settings) -> AnswerStore:
+    """The answers the bot sent and the votes on them; the caller closes it.
+    ``DatabaseUnavailable`` when PostgreSQL is set and cannot be reached."""
+    url = _database_url(settings)
+    if url is not None:
+        from index.storage.postgres.answers import PostgresAnswerLog
+
+        return PostgresAnswerLog(url)
+    from index.storage.answers import AnswerLog
+
+    return AnswerLog.open(settings.data_dir)
