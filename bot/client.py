@@ -116,6 +116,10 @@ class RevueBot(commands.Bot):
         if self._warm_up is not None and not self._warm_up.done():
             self._warm_up.cancel()
         self.lag.stop()
+        # The answers being sent are noted before the desk and the log close: otherwise a note
+        # still in flight is dropped (seen with PostgreSQL, whose round trip is longer), and a
+        # reply to that answer after a restart is not taken for a follow-up.
+        await self.answers.noted()
         await super().close()
         self.desk.close()
         self.answers.close()

@@ -26,8 +26,10 @@ from tests.test_feeds import item, items_at
 NEWS_CHANNEL = 900_000_000_000_000_300
 
 
-def test_a_followed_feed_is_announced_and_answerable_while_questions_keep_coming(make_engine):
-    engine = make_engine(poll_minutes=0.02)
+def test_a_followed_feed_is_announced_and_answerable_while_questions_keep_coming(
+    make_engine, backend
+):
+    engine = make_engine(poll_minutes=0.02, **backend)
     engine.index([CORPUS])
     with FeedServer() as server:
         fresh = [item(n, f"Le viaduc de Millau numéro {n}") for n in range(1, 4)]
@@ -81,8 +83,8 @@ def reply_to(fake: FakeDiscord, message: dict[str, Any]) -> Any:
     return reply
 
 
-def test_following_lists_feeds_and_a_failing_one_says_why(make_engine):
-    engine = make_engine(poll_minutes=0.02)
+def test_following_lists_feeds_and_a_failing_one_says_why(make_engine, backend):
+    engine = make_engine(poll_minutes=0.02, **backend)
     engine.index([CORPUS])
     with FeedServer() as server:
         server.feeds["/rss"] = ("Midi Libre", items_at(server, item(9, "Aubrac")))
@@ -104,3 +106,29 @@ def test_following_lists_feeds_and_a_failing_one_says_why(make_engine):
     assert listing.json["data"]["flags"] & 64
     assert "Midi Libre" in embed["description"] and "failing (1 in a row" in embed["description"]
     assert "HTTP 500" in embed["description"]
+
+
+def test_a_bot_skips_the_round_while_another_process_polls(make_engine, pg_url, caplog):
+    """Bots sharing one PostgreSQL: the one holding the poll lock polls, the others skip the
+    round quietly (a line in the log, no traceback, nothing announced)."""
+    from index.storage.states import open_subscriptions
+
+    engine = make_engine(database_url=pg_url)
+    engine.index([CORPUS])
+    holder = open_subscriptions(engine.settings)  # another bot process, polling now
+
+    async def scenario():
+        async with FakeDiscord() as fake, running_bot(engine, fake, corpus=[CORPUS]) as bot:
+            feeds = bot.get_cog("Feeds")
+            # The scheduled round starts at once; this one comes after it.
+            await until(lambda: not feeds.round_lock.locked(), "the scheduled round ends")
+            return await feeds.poll_round(force=True)
+
+    try:
+        with holder.polling() as mine, caplog.at_level("INFO", logger="bot.cogs.feeds"):
+            assert mine
+            assert run(scenario()) is None
+    finally:
+        holder.close()
+    assert "another process is polling the feeds now" in caplog.text
+    assert "Traceback" not in caplog.text and "failed" not in caplog.text

@@ -58,8 +58,10 @@ PAIRS = [
 
 
 @pytest.fixture
-def engine(make_engine: Any) -> Any:
-    e = make_engine()
+def engine(make_engine: Any, backend: dict[str, Any]) -> Any:
+    """The seeds indexed; the answers (what a follow-up finds) in ``state.db``, then in
+    PostgreSQL."""
+    e = make_engine(**backend)
     e.index([CORPUS])
     return e
 

@@ -85,6 +85,23 @@ def test_two_polls_of_one_process_also_take_turns(pg_url: str, tmp_path: Path) -
         feeds.close()
 
 
+def test_the_poll_lock_is_free_again_as_soon_as_a_poll_ends(pg_url: str, tmp_path: Path) -> None:
+    """Released when the poll ends, raised or not, before the next poll asks: not only once
+    the server has ended the lock's connection (a poll right after another found it held)."""
+    feeds = open_subscriptions(settings_for(pg_url, tmp_path))
+    try:
+        for _ in range(30):
+            with feeds.polling() as mine:
+                assert mine
+        for _ in range(10):
+            with pytest.raises(RuntimeError), feeds.polling():
+                raise RuntimeError("the poll failed")
+            with feeds.polling() as mine:
+                assert mine
+    finally:
+        feeds.close()
+
+
 def test_revue_poll_says_another_process_is_polling(make_engine: Any, pg_url: str) -> None:
     from tests.test_cli import invoke
 

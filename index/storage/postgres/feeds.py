@@ -9,6 +9,7 @@ within its session).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,22 @@ def _get(conn: psycopg.Connection, url: str) -> FeedStatus | None:
     return _status(row) if row is not None else None
 
 
+def _try_lock(conn: psycopg.Connection) -> bool:
+    try:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", [POLL_LOCK]).fetchone()
+    except psycopg.OperationalError as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DatabaseUnavailable(f"cannot take the feed-poll lock: {first}") from exc
+    return bool(row and row[0])
+
+
+def _unlock(conn: psycopg.Connection) -> None:
+    """Release the lock now: closing the connection releases it too, but only once the server
+    has ended that backend, a few ms later, when the next poll may already have asked."""
+    with contextlib.suppress(psycopg.OperationalError):  # gone with the server: released
+        conn.execute("SELECT pg_advisory_unlock(%s)", [POLL_LOCK])
+
+
 class PostgresSubscriptions:
     """Reads and writes the ``feeds`` and ``feed_entries`` tables; thread-safe."""
 
@@ -74,12 +91,12 @@ class PostgresSubscriptions:
         """True while this process holds the feed-poll lock; False when another one does."""
         conn = connect(self._session.url, autocommit=True)
         try:
+            mine = _try_lock(conn)
             try:
-                row = conn.execute("SELECT pg_try_advisory_lock(%s)", [POLL_LOCK]).fetchone()
-            except psycopg.OperationalError as exc:
-                raise DatabaseUnavailable(f"cannot take the feed-poll lock: {exc}") from exc
-            # Closing the connection releases the lock, even if the poll raised.
-            yield bool(row and row[0])
+                yield mine
+            finally:
+                if mine:
+                    _unlock(conn)
         finally:
             conn.close()
 
