@@ -72,6 +72,58 @@ def test_one_process_polls_the_due_feeds_the_others_poll_nothing(
         second.close()
 
 
+def _slow_304(url: str, *validators: Any) -> FeedResponse:
+    import time
+
+    time.sleep(1.5)  # a slow feed: the poll holds the lock while the others ask for it
+    return FeedResponse(None, None, None)
+
+
+def _poll_once(url: str, data_dir: str, start: Any, results: Any) -> None:
+    """One bot process: open the state of a new database with the others, then poll."""
+    from index.errors import PollingElsewhere
+
+    start.wait()
+    try:
+        subscriptions = open_subscriptions(settings_for(url, Path(data_dir)))
+        following = Following(subscriptions, Path(data_dir) / "feeds", get=_slow_304)
+        try:
+            results.put(f"polled {len(following.poll(EVERY, force=True))}")
+        except PollingElsewhere:
+            results.put("elsewhere")
+        finally:
+            following.close()
+    except Exception as exc:
+        results.put(repr(exc))
+
+
+@pytest.mark.slow  # starts processes
+def test_of_processes_polling_at_once_exactly_one_polls(pg_url: str, tmp_path: Path) -> None:
+    import multiprocessing
+
+    from tests.deadlines import HANG
+
+    feeds = open_subscriptions(settings_for(pg_url, tmp_path))
+    feeds.add(FEED, "Le Midi", dt.datetime.now(dt.UTC))
+    feeds.close()
+    ctx = multiprocessing.get_context("spawn")
+    start, results = ctx.Barrier(3), ctx.Queue()
+    procs = [
+        ctx.Process(target=_poll_once, args=(pg_url, str(tmp_path / n), start, results))
+        for n in "abc"
+    ]
+    for p in procs:
+        p.start()
+    try:
+        outcomes = sorted(results.get(timeout=HANG) for _ in procs)
+    finally:
+        for p in procs:
+            p.join(timeout=HANG)
+            if p.is_alive():
+                p.kill()
+    assert outcomes == ["elsewhere", "elsewhere", "polled 1"]
+
+
 def test_two_polls_of_one_process_also_take_turns(pg_url: str, tmp_path: Path) -> None:
     """A session lock is reentrant within its session: each poll takes it on a connection of
     its own, so the bot's scheduled round and a /follow's round do not both poll."""
