@@ -88,6 +88,12 @@ def test_failures_back_off_and_a_read_forgets_them(feeds: FeedState) -> None:
     assert kept is not None and kept.etag == '"v2"' and kept.last_modified == "Mon, 01 Dec 2025"
 
 
+def test_an_error_with_bytes_no_database_keeps_is_still_recorded(feeds: FeedState) -> None:
+    feed = feeds.add(FEED, "Le \x00 Midi", NOW)
+    failed = feeds.failed(feed, NOW, "malformed \x00 XML")
+    assert failed.failures == 1 and (failed.error or "").startswith("malformed ")
+
+
 def test_saved_entries_are_remembered_once_and_counted(feeds: FeedState) -> None:
     feeds.add(FEED, "Le Midi", NOW)
     feeds.add("http://127.0.0.1/other", None, NOW)

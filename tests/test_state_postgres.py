@@ -239,6 +239,26 @@ def test_a_restart_between_two_calls_is_not_seen_by_the_caller(
         log.close()
 
 
+def test_a_connection_the_server_ended_is_made_again(pg_url: str, tmp_path: Path) -> None:
+    """An administrator, a failover or an idle timeout ends the connection between two calls:
+    the next call connects again, once, and the caller sees nothing."""
+    settings = settings_for(pg_url, tmp_path)
+    log, feeds = open_answer_log(settings), open_subscriptions(settings)
+    try:
+        kept = log.record("q?", Answer("q?", "a", False, "en"))
+        feeds.add(FEED, "Le Midi", dt.datetime.now(dt.UTC))
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            ended = admin.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity "
+                "where datname = current_database() and pid <> pg_backend_pid()"
+            ).fetchall()
+        assert len(ended) == 2
+        assert log.get(kept.id) == kept and feeds.get(FEED) is not None
+    finally:
+        log.close()
+        feeds.close()
+
+
 def test_a_database_that_cannot_be_reached_says_so_when_opened(tmp_path: Path) -> None:
     url = "postgresql://postgres@127.0.0.1:9/nowhere"
     with pytest.raises(DatabaseUnavailable, match="cannot be reached"):

@@ -19,6 +19,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from index.errors import DatabaseUnavailable, FeedError
+from index.storage.answer_rows import storable
 from index.storage.feed_status import ERROR_CHARS, FeedStatus, retry_wait
 from index.storage.postgres.connect import connect
 from index.storage.postgres.migrations import lock_key
@@ -105,7 +106,8 @@ class PostgresSubscriptions:
             added = conn.execute(
                 "INSERT INTO feeds (url, title, added_at) VALUES (%s, %s, %s) "
                 "ON CONFLICT (url) DO NOTHING",
-                [url, title, now],
+                # PostgreSQL's text keeps no NUL (SQLite does): a feed's odd bytes must not fail.
+                [url, storable(title) if title is not None else None, now],
             )
             if added.rowcount == 0:
                 raise FeedError(f"{url} is already followed")
@@ -159,7 +161,13 @@ class PostgresSubscriptions:
             conn.execute(
                 "UPDATE feeds SET checked_at = %s, failures = %s, retry_at = %s, error = %s "
                 "WHERE url = %s",
-                [now, failures, now + retry_wait(failures), error[:ERROR_CHARS], feed.url],
+                [
+                    now,
+                    failures,
+                    now + retry_wait(failures),
+                    storable(error)[:ERROR_CHARS],
+                    feed.url,
+                ],
             )
             status = _get(conn, feed.url)
             assert status is not None
