@@ -50,8 +50,8 @@ from index.search.language import detect_language
 from index.search.reading import reorder
 from index.search.retrieval import Retriever
 from index.settings import Settings
-from index.storage.local import LocalIndex, Snapshot
-from index.storage.store import Store
+from index.storage.backends import index_writer, open_index
+from index.storage.protocols import Library, Snapshot
 from index.text import titled
 from index.writing.checking import Support
 from index.writing.judge import ChatJudge
@@ -79,7 +79,7 @@ class Revue(NewsDesk):
         self._pair_reader = reader
         self._reader_loaded = reader is not None
         self._lock = threading.RLock()
-        self._index = LocalIndex(self.settings.data_dir, self.settings.exact_search_up_to)
+        self._index = open_index(self.settings)
         self._retrievers = threading.local()  # one per thread, as its store connection is
         self._answer_config: AnswerConfig | None = None  # set once the reader is known
         self._background: np.ndarray | None = None
@@ -174,9 +174,8 @@ class Revue(NewsDesk):
         corpus = load_corpus(paths, (lambda n: progress("parse", n, 0)) if progress else None)
         if progress:
             progress("parse", len(corpus.articles), len(corpus.articles))
-        return run_index(
-            self.data_dir, corpus, self.embedder, progress, self.settings.exact_search_up_to
-        )
+        with index_writer(self.settings) as writer:
+            return run_index(writer, corpus, self.embedder, progress)
 
     def is_indexed(self) -> bool:
         return self._index.exists()
@@ -203,9 +202,9 @@ class Revue(NewsDesk):
         return self.retriever()
 
     @contextmanager
-    def _reading(self) -> Iterator[tuple[Retriever, Store]]:
-        """The retriever and store of one generation, every read under it made at one instant
-        (see ``LocalIndex.reading``)."""
+    def _reading(self) -> Iterator[tuple[Retriever, Library]]:
+        """The retriever and articles of one snapshot of the index, every read under it made
+        at one instant (see ``IndexReader.reading``)."""
         with self._index.reading() as snapshot:
             yield self._retriever_for(snapshot), snapshot.store
 
@@ -372,6 +371,6 @@ class Revue(NewsDesk):
             self._following = None
 
 
-def _articles(store: Store, ids: set[str]) -> dict[str, Article]:
+def _articles(store: Library, ids: set[str]) -> dict[str, Article]:
     found = {article_id: store.article(article_id) for article_id in ids}
     return {article_id: a for article_id, a in found.items() if a is not None}

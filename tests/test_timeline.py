@@ -120,7 +120,7 @@ def test_filters_are_respected(engine):
 
 def test_a_name_is_matched_as_written_not_by_its_stem(engine):
     assert is_name("OpenAI") and is_name("COP21") and not is_name("Grève")
-    assert word_queries("OpenAI grève") == ('("grev" OR "greve")', '"OpenAI"')
+    assert word_queries("OpenAI grève") == ([["grev", "greve"]], ["OpenAI"])
     t = engine.timeline("OpenAI", unit="day")
     assert [p.counts for p in t.periods] == [(("Tech Hebdo", 1),)]  # not the "open" tennis
 

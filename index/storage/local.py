@@ -13,28 +13,18 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import IndexBusy, IndexDamaged, IndexMissing
-from index.records import Article
 from index.storage.layout import db_path, drop_old_vectors, vectors_path, writer_lock
+from index.storage.protocols import NewArticle, Snapshot, Staged
 from index.storage.staging import NextGeneration
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex, kind_for
 
 log = logging.getLogger("revue")
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One generation of the index: its database and its vectors, which agree. A new
-    ``vectors`` object means a reindex was committed since the last snapshot."""
-
-    store: Store
-    vectors: VectorIndex
 
 
 class LocalIndex:
@@ -194,6 +184,43 @@ class LocalWriter:
     def generation(self) -> int:
         return int(self.store.get_meta("generation") or 0)
 
+    # -- what the run reads ------------------------------------------------------------------
+    def model(self) -> str | None:
+        return self.store.get_meta("model")
+
+    def article_hashes(self) -> dict[str, str]:
+        return self.store.article_hashes()
+
+    def signed_ids(self) -> set[str]:
+        return self.store.signed_ids()
+
+    def signatures(self) -> dict[str, bytes]:
+        return self.store.signatures()
+
+    def publication_order(self) -> dict[str, tuple[str, str]]:
+        return self.store.publication_order()
+
+    def counts(self) -> tuple[int, int]:
+        return self.store.counts()
+
+    def group_count(self) -> int:
+        return self.store.group_count()
+
+    # -- staging and committing ----------------------------------------------------------------
+    def staged_for(self, fingerprint: str, keep: Mapping[str, str]) -> dict[str, str]:
+        store = self.store
+        if store.get_meta("staged_model") not in (None, fingerprint):
+            store.drop_staged()
+        store.drop_staged(keep=dict(keep))
+        store.set_meta({"staged_model": fingerprint})
+        return store.staged_hashes()
+
+    def stage(self, items: Sequence[NewArticle]) -> None:
+        self.store.stage(items)
+
+    def refresh(self) -> None:
+        self.refresh_vectors()
+
     def refresh_vectors(self) -> None:
         """Nothing changed: rewrite the FAISS file only if it is missing or of the wrong kind."""
         store, path = self.store, vectors_path(self.data_dir, self.generation)
@@ -204,7 +231,7 @@ class LocalWriter:
             vi.save(path)
             store.set_meta({"vector_kind": vi.kind})
 
-    def commit(self, staged: Staged, dim: int, meta: dict[str, str]) -> None:
+    def commit(self, staged: Staged, dim: int, meta: Mapping[str, str]) -> None:
         """Write the next generation's FAISS file beside the live one, then swap the staged
         chunks in with one transaction (``meta`` joins the generation's own keys); a run
         killed before the transaction leaves the live generation as it was."""
@@ -219,7 +246,7 @@ class LocalWriter:
         )
         nxt = self.generation + 1
         vi.save(vectors_path(self.data_dir, nxt))
-        meta = meta | {
+        meta = dict(meta) | {
             "dim": str(dim),
             "generation": str(nxt),
             "chunk_id_high": str(first_id + new_total - 1),
@@ -228,18 +255,8 @@ class LocalWriter:
         }
         todo = staged.added + staged.changed
         store.commit(
-            NextGeneration(todo, staged.removed, first_id, meta, staged.signatures, staged.groups)
+            NextGeneration(
+                todo, staged.removed, first_id, meta, dict(staged.signatures), dict(staged.groups)
+            )
         )
         drop_old_vectors(self.data_dir, nxt)
-
-
-@dataclass(frozen=True)
-class Staged:
-    """What one run staged and now commits: the articles added and changed (their chunks are
-    staged), the ids removed, new wire signatures and every article's wire group."""
-
-    added: tuple[Article, ...]
-    changed: tuple[Article, ...]
-    removed: tuple[str, ...]
-    signatures: dict[str, bytes]
-    groups: dict[str, str | None]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import psycopg
 from pgvector.psycopg import register_vector
 
@@ -17,10 +19,9 @@ def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
         conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailable(f"the database cannot be reached: {_first_line(exc)}") from exc
-    try:
+    # Not yet where the extension is not created: the migrations create it, then register.
+    with contextlib.suppress(psycopg.ProgrammingError):
         register_vector(conn)
-    except psycopg.ProgrammingError:
-        pass  # the extension is not created yet: the migrations create it, then reconnect
     return conn
 
 
