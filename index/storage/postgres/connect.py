@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from pgvector.psycopg import register_vector
 
 from index.errors import DatabaseUnavailable
@@ -23,6 +24,13 @@ def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
     with contextlib.suppress(psycopg.ProgrammingError):
         register_vector(conn)
     return conn
+
+
+def describe(url: str) -> str:
+    """``host:port/database`` of ``url``, for messages (never its password)."""
+    info = conninfo_to_dict(url)
+    host = info.get("host") or "localhost"
+    return f"{host}:{info.get('port') or 5432}/{info.get('dbname') or ''}"
 
 
 def _first_line(exc: BaseException) -> str:
