@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict
 from pgvector.psycopg import register_vector
+from psycopg.conninfo import conninfo_to_dict
 
 from index.errors import DatabaseUnavailable
 
