@@ -81,17 +81,16 @@ class Library(Filtering):
                 f"select id, (embedding::{cast} <#> %s::{cast}) + 0 as d from chunks "
                 "where id = any(%s) order by d limit %s"
             )
-            rows = self.conn.execute(sql, [vec, list(map(int, allowed)), k])
+            rows = self.conn.execute(sql, [vec, list(map(int, allowed)), k]).fetchall()
         else:
             distance = f"embedding::{cast} <#> %s::{cast}"
             sql = f"select id, {distance} as d from chunks order by d limit %s"
             if self.exact:
                 sql = f"select id, ({distance}) + 0 as d from chunks order by d limit %s"
-            rows = (
-                self._approximate(sql, [vec, k], k)
-                if not self.exact
-                else self.conn.execute(sql, [vec, k])
-            )
+            if self.exact:
+                rows = self.conn.execute(sql, [vec, k]).fetchall()
+            else:
+                rows = self._approximate(sql, [vec, k], k)
         return [(int(i), -float(d)) for i, d in rows]
 
     def _approximate(self, sql: str, params: list[Any], k: int) -> list[Any]:
