@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -50,8 +50,8 @@ from index.search.language import detect_language
 from index.search.reading import reorder
 from index.search.retrieval import Retriever
 from index.settings import Settings
-from index.storage.backends import index_writer, open_index
-from index.storage.protocols import Library, Snapshot
+from index.storage.backends import index_writer, move_index, open_index
+from index.storage.protocols import Library, MoveReport, Snapshot
 from index.text import titled
 from index.writing.checking import Support
 from index.writing.judge import ChatJudge
@@ -176,6 +176,13 @@ class Revue(NewsDesk):
             progress("parse", len(corpus.articles), len(corpus.articles))
         with index_writer(self.settings) as writer:
             return run_index(writer, corpus, self.embedder, progress)
+
+    def migrate_to(
+        self, url: str, progress: Callable[[int, int], None] | None = None
+    ) -> MoveReport:
+        """Copy this engine's embedded index (SQLite + FAISS) into the PostgreSQL database at
+        ``url``, vectors included: nothing is embedded again; an interrupted copy resumes."""
+        return move_index(self.settings, url, progress)
 
     def is_indexed(self) -> bool:
         return self._index.exists()

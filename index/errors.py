@@ -67,3 +67,7 @@ class NothingToChart(RevueError):
 
 class DatabaseUnavailable(RevueError):
     """The PostgreSQL database cannot be reached (down, refused, or the connection was lost)."""
+
+
+class ModelMismatch(RevueError):
+    """An index cannot be copied onto one embedded with another model."""

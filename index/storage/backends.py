@@ -7,11 +7,11 @@ The engine, the bot and the CLI open the index here and see only the protocols o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from index.settings import Settings
-from index.storage.protocols import IndexReader, IndexWriter
+from index.storage.protocols import IndexReader, IndexWriter, MoveReport
 
 
 def database_url(settings: Settings) -> str | None:
@@ -46,3 +46,13 @@ def index_writer(settings: Settings) -> Iterator[IndexWriter]:
 
     with LocalWriter.open(settings.data_dir, settings.exact_search_up_to) as local:
         yield local
+
+
+def move_index(
+    settings: Settings, url: str, progress: Callable[[int, int], None] | None = None
+) -> MoveReport:
+    """Copy the embedded index of ``settings.data_dir`` into the PostgreSQL database at
+    ``url``, vectors included (resumable; see ``index.storage.moving``)."""
+    from index.storage.moving import copy_index
+
+    return copy_index(settings.data_dir, url, progress)

@@ -162,3 +162,18 @@ class IndexWriter(Protocol):
     def counts(self) -> tuple[int, int]: ...
 
     def group_count(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class MoveReport:
+    """What copying an index into another backend did (``revue migrate``)."""
+
+    target: str  # where to, without credentials (host:port/database)
+    articles: int  # in the target now
+    copied: int  # articles copied by this run (staged by an earlier one included)
+    resumed: int  # of them, staged by an interrupted earlier run
+    unchanged: int  # already in the target with the same content
+    removed: int  # in the target, not in the index copied
+    chunks: int  # chunks (and vectors) in the target now
+    dim: int
+    seconds: float

@@ -229,7 +229,8 @@ class Library(Filtering):
         rows = self.conn.execute(
             "select a.id, a.source, a.date, a.url, a.title, a.group_id, count(c.id) "
             "from articles a left join chunks c on c.article_id = a.id "
-            'group by a.id order by a.date desc nulls last, a.title collate "C" nulls first'
+            'group by a.id order by a.date desc nulls last, a.title collate "C" nulls first, '
+            'a.id collate "C"'
         ).fetchall()
         copies: dict[str, list[Copy]] = {}
         for r in rows:
