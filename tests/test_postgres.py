@@ -104,6 +104,7 @@ def test_two_runs_at_once_take_turns_and_lose_nothing(make_engine, pg_url, tmp_p
     assert {s.id for s in engines[0].sources()} >= {"breve-0", "breve-29"}
 
 
+@pytest.mark.slow  # stops and starts a server
 def test_a_server_that_goes_away_gets_a_clear_error_then_answers_again(make_engine, tmp_path):
     server = TemporaryPostgres.start()  # its own server: the session's keeps running
     try:
