@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,10 @@ from index.storage.store import Store
 from index.storage.vectors import VectorIndex, kind_for
 
 log = logging.getLogger("revue")
+
+# A commit grows the previous generation's FAISS file until tombstones (the vectors of deleted
+# or changed chunks, filtered at search time) pass this share of it; then it rebuilds.
+COMPACT_AT = 0.2
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,7 @@ class LocalIndex:
         try:
             if not path.exists():
                 raise IndexDamaged(f"{path.name} is missing")
-            vi = VectorIndex.load(path)
+            vi = VectorIndex.load(path, mapped=True)
             if vi.size != chunks or vi.dim != dim:
                 raise IndexDamaged(
                     f"{path.name} holds {vi.size} vectors of dimension {vi.dim} "
@@ -212,11 +216,13 @@ class LocalWriter:
         first_id = store.chunk_id_high() + 1
         new_total = store.staged_count()
         dropped = {a.id for a in staged.changed} | set(staged.removed)
-        vi = VectorIndex.build(
-            dim,
-            itertools.chain(store.iter_vectors(exclude=dropped), store.iter_staged(first_id)),
-            self.exact_search_up_to,
-        )
+        vi = self._grown(dim, dropped, first_id)
+        if vi is None:
+            vi = VectorIndex.build(
+                dim,
+                itertools.chain(store.iter_vectors(exclude=dropped), store.iter_staged(first_id)),
+                self.exact_search_up_to,
+            )
         nxt = self.generation + 1
         vi.save(vectors_path(self.data_dir, nxt))
         meta = meta | {
@@ -231,6 +237,40 @@ class LocalWriter:
             NextGeneration(todo, staged.removed, first_id, meta, staged.signatures, staged.groups)
         )
         drop_old_vectors(self.data_dir, nxt)
+
+    def _grown(self, dim: int, dropped: set[str], first_id: int) -> VectorIndex | None:
+        """The live generation's vectors with the dropped articles' chunks tombstoned and the
+        staged ones added, or None when a rebuild is due: no usable previous file, another
+        kind or dimension, or tombstones past ``COMPACT_AT``."""
+        store, path = self.store, vectors_path(self.data_dir, self.generation)
+        if self.generation == 0 or not path.exists():
+            return None
+        try:
+            vi = VectorIndex.load(path)
+        except IndexDamaged:
+            return None
+        dead = _chunk_ids(store, dropped)
+        live = vi.size - len(dead) + store.staged_count()
+        if (
+            vi.dim != dim
+            or vi.size != int(store.get_meta("chunk_count") or -1)
+            or vi.kind != kind_for(live, self.exact_search_up_to)
+            or vi.dead + len(dead) > COMPACT_AT * (vi.total + store.staged_count())
+        ):
+            return None
+        vi.grow(dead, store.iter_staged(first_id))
+        return vi
+
+
+def _chunk_ids(store: Store, article_ids: Iterable[str]) -> list[int]:
+    """The live chunk ids of ``article_ids``, 500 articles a query."""
+    todo, found = sorted(article_ids), list[int]()
+    for at in range(0, len(todo), 500):
+        part = todo[at : at + 500]
+        marks = ", ".join("?" * len(part))
+        rows = store.db.execute(f"select id from chunks where article_id in ({marks})", part)
+        found += [int(r[0]) for r in rows]
+    return found
 
 
 @dataclass(frozen=True)
