@@ -47,7 +47,8 @@ class VectorIndex:
 
     def __init__(self, dim: int, index: faiss.Index | None = None):
         self.dim = dim
-        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        # An IndexIDMap2 (its id map holds the tombstones; the stubs lack its members).
+        self._index: Any = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self.kind = _kind(self._index)
         self.dead = int((faiss.vector_to_array(self._index.id_map) < 0).sum())
         if self.kind == "hnsw":
