@@ -47,10 +47,9 @@ class VectorIndex:
 
     def __init__(self, dim: int, index: faiss.Index | None = None):
         self.dim = dim
-        # An IndexIDMap2 (its id map holds the tombstones; the stubs lack its members).
-        self._index: Any = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self.kind = _kind(self._index)
-        self.dead = int((faiss.vector_to_array(self._index.id_map) < 0).sum())
+        self.dead = int((_id_map(self._index) < 0).sum())
         if self.kind == "hnsw":
             _inner(self._index).hnsw.efSearch = HNSW_EF_SEARCH
 
@@ -99,11 +98,12 @@ class VectorIndex:
         generation without a rebuild (only on an index loaded without ``mapped``)."""
         dead_ids = np.fromiter(dead, dtype=np.int64)
         if len(dead_ids):
-            id_map = faiss.vector_to_array(self._index.id_map)
+            index: Any = self._index  # an IndexIDMap2 (the stubs lack its members)
+            id_map = _id_map(index)
             gone = np.isin(id_map, dead_ids)
             id_map[gone] = -1
-            faiss.copy_array_to_vector(id_map, self._index.id_map)
-            self._index.construct_rev_map()
+            faiss.copy_array_to_vector(id_map, index.id_map)
+            index.construct_rev_map()
             self.dead += int(gone.sum())
         for ids, vecs in batches:
             if vecs.shape[1] != self.dim:
@@ -196,6 +196,11 @@ class VectorIndex:
 def _params(kind: str, **values: Any) -> Any:
     """faiss search parameters (its type stubs lack the selector's)."""
     return getattr(faiss, kind)(**values)
+
+
+def _id_map(index: Any) -> np.ndarray:
+    """The chunk id of each stored vector, in storage order (-1: a tombstone)."""
+    return np.asarray(faiss.vector_to_array(index.id_map), dtype=np.int64)
 
 
 def _inner(index: faiss.Index) -> Any:
