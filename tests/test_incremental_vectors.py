@@ -5,6 +5,7 @@ before the commit leaves the live generation answering, and readers memory-map t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,6 @@ from index.storage.local import LocalIndex
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex
 from tests.conftest import HashEncoder, write
-from tests.test_indexing import article
 
 TOPICS = [
     "Le conseil municipal de Nantes a voté un budget pour la piscine Léo-Lagrange.",
@@ -35,7 +35,8 @@ TOPICS = [
 
 
 def corpus(path: Path, texts: dict[str, str]) -> Path:
-    return write(path, "\n".join(article(k, v, source="Test") for k, v in texts.items()) + "\n")
+    lines = (json.dumps({"id": k, "text": v, "source": "Test"}) for k, v in texts.items())
+    return write(path, "\n".join(lines) + "\n")
 
 
 def one_each(n: int) -> dict[str, str]:
