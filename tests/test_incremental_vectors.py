@@ -156,6 +156,25 @@ def test_past_the_tombstone_share_a_commit_rebuilds(
     assert vectors.dead == 0 and vectors.size == vectors.total == store.counts()[1] == 10
 
 
+def test_without_the_previous_file_a_commit_rebuilds(
+    make_engine: Callable[..., Any],
+    tmp_path: Path,
+    rebuilds: list[int],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    texts = one_each(6)
+    engine = make_engine()
+    engine.index([corpus(tmp_path / "news.jsonl", texts)])
+    vectors_path(tmp_path / "data", 1).write_bytes(b"not a faiss index")
+    texts["new"] = "Le port de Marseille accueille un paquebot de 6 000 passagers."
+    with caplog.at_level("WARNING", logger="revue"):
+        make_engine().index([corpus(tmp_path / "news.jsonl", texts)])
+    assert "rebuilding" not in caplog.text  # no reader repaired it first: the commit did
+    assert rebuilds == [1, 1]
+    store, vectors = snapshot(make_engine())
+    assert vectors.size == vectors.total == store.counts()[1] == 7
+
+
 class Killed(Exception):
     """Stands for a kill between the new FAISS file and the database transaction."""
 
