@@ -174,6 +174,29 @@ def two_readers(path: Path, mapped: bool) -> list[dict[str, int]]:
     return out
 
 
+def search_cost(size: int, dead_share: float = 0.2) -> dict[str, Any]:
+    """Single-query search p50 (ms, k=10) over ``size`` vectors, then with ``dead_share`` of
+    them tombstoned: what filtering the dead costs until a compaction."""
+    rng = np.random.default_rng(size)
+    ids = np.arange(1, size + 1, dtype=np.int64)
+    vectors = VectorIndex.build(DIM, [(ids, unit(size, rng))])
+    queries = unit(200, rng)
+    report: dict[str, Any] = {"size": size, "kind": vectors.kind, "dead_share": dead_share}
+    dead: set[int] = set()
+    for label in ("live_ms", "tombstoned_ms"):
+        if label == "tombstoned_ms":
+            dead = set(rng.choice(ids, int(size * dead_share), replace=False).tolist())
+            vectors.grow(dead, [])
+        times = []
+        for q in queries:
+            started = time.perf_counter()
+            found = vectors.search(q, 10)
+            times.append(time.perf_counter() - started)
+            assert len(found) == 10 and not dead.intersection(cid for cid, _ in found)
+        report[label] = round(float(np.median(times)) * 1000, 2)
+    return report
+
+
 def one_size(size: int, new: int, root: Path) -> dict[str, Any]:
     base = root / f"base-{size}"
     report: dict[str, Any] = {"size": size, "new_articles": new, "changed": CHANGED}
@@ -199,11 +222,16 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=20)
     parser.add_argument("--no-model", action="store_true")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--search-cost", help="sizes: time search with 20%% tombstones, only")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--mapped", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.mapped)
+    if args.search_cost:
+        for size in (int(s) for s in args.search_cost.split(",")):
+            print(json.dumps(search_cost(size)), flush=True)
+        return None
     report: dict[str, Any] = {} if args.no_model else embed_seconds(args.new)
     print(json.dumps(report), flush=True)
     with tempfile.TemporaryDirectory(prefix="revue-incremental-") as tmp:
