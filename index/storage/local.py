@@ -47,7 +47,8 @@ class LocalIndex:
 
     Each thread reads through a SQLite connection of its own (WAL lets readers run side by
     side), so two questions' retrievals run at once on the engine's workers; the vectors of a
-    generation are loaded once and shared (FAISS searches are read-only)."""
+    generation are loaded once and shared (FAISS searches are read-only), memory-mapped so that
+    processes on one host share them too (``VectorIndex.load``)."""
 
     KEPT_GENERATIONS = 2  # a reader may still be on the previous one while a commit lands
 
@@ -209,9 +210,10 @@ class LocalWriter:
             store.set_meta({"vector_kind": vi.kind})
 
     def commit(self, staged: Staged, dim: int, meta: dict[str, str]) -> None:
-        """Write the next generation's FAISS file beside the live one, then swap the staged
-        chunks in with one transaction (``meta`` joins the generation's own keys); a run
-        killed before the transaction leaves the live generation as it was."""
+        """Write the next generation's FAISS file beside the live one (grown from it when it
+        can be, else rebuilt), then swap the staged chunks in with one transaction (``meta``
+        joins the generation's own keys); a run killed before the transaction leaves the live
+        generation as it was, its file untouched."""
         store = self.store
         first_id = store.chunk_id_high() + 1
         new_total = store.staged_count()
