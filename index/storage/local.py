@@ -28,7 +28,9 @@ from index.storage.vectors import VectorIndex, kind_for
 log = logging.getLogger("revue")
 
 # A commit grows the previous generation's FAISS file until tombstones (the vectors of deleted
-# or changed chunks, filtered at search time) pass this share of it; then it rebuilds.
+# or changed chunks, filtered at search time) pass this share of it; then it rebuilds. A fifth
+# tombstoned made a search 9 % slower exact at 60k vectors and 37 % with HNSW at 120k (1.43 ->
+# 1.96 ms), while growing instead of rebuilding 300k HNSW vectors took 2.5 s, not 337 s.
 COMPACT_AT = 0.2
 
 
