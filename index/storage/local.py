@@ -26,6 +26,12 @@ from index.storage.vectors import VectorIndex, kind_for
 
 log = logging.getLogger("revue")
 
+# A commit grows the previous generation's FAISS file until tombstones (the vectors of deleted
+# or changed chunks, filtered at search time) pass this share of it; then it rebuilds. A fifth
+# tombstoned made a search 9 % slower exact at 60k vectors and 37 % with HNSW at 120k (1.43 ->
+# 1.96 ms), while growing instead of rebuilding 300k HNSW vectors took 2.5 s, not 337 s.
+COMPACT_AT = 0.2
+
 
 class LocalIndex:
     """Opens the index in ``data_dir`` for reading, follows the generations other processes
@@ -33,7 +39,8 @@ class LocalIndex:
 
     Each thread reads through a SQLite connection of its own (WAL lets readers run side by
     side), so two questions' retrievals run at once on the engine's workers; the vectors of a
-    generation are loaded once and shared (FAISS searches are read-only)."""
+    generation are loaded once and shared (FAISS searches are read-only), memory-mapped so that
+    processes on one host share them too (``VectorIndex.load``)."""
 
     KEPT_GENERATIONS = 2  # a reader may still be on the previous one while a commit lands
 
@@ -140,7 +147,7 @@ class LocalIndex:
         try:
             if not path.exists():
                 raise IndexDamaged(f"{path.name} is missing")
-            vi = VectorIndex.load(path)
+            vi = VectorIndex.load(path, mapped=True)
             if vi.size != chunks or vi.dim != dim:
                 raise IndexDamaged(
                     f"{path.name} holds {vi.size} vectors of dimension {vi.dim} "
@@ -232,18 +239,21 @@ class LocalWriter:
             store.set_meta({"vector_kind": vi.kind})
 
     def commit(self, staged: Staged, dim: int, meta: Mapping[str, str]) -> None:
-        """Write the next generation's FAISS file beside the live one, then swap the staged
-        chunks in with one transaction (``meta`` joins the generation's own keys); a run
-        killed before the transaction leaves the live generation as it was."""
+        """Write the next generation's FAISS file beside the live one (grown from it when it
+        can be, else rebuilt), then swap the staged chunks in with one transaction (``meta``
+        joins the generation's own keys); a run killed before the transaction leaves the live
+        generation as it was, its file untouched."""
         store = self.store
         first_id = store.chunk_id_high() + 1
         new_total = store.staged_count()
         dropped = {a.id for a in staged.changed} | set(staged.removed)
-        vi = VectorIndex.build(
-            dim,
-            itertools.chain(store.iter_vectors(exclude=dropped), store.iter_staged(first_id)),
-            self.exact_search_up_to,
-        )
+        vi = self._grown(dim, dropped, first_id)
+        if vi is None:
+            vi = VectorIndex.build(
+                dim,
+                itertools.chain(store.iter_vectors(exclude=dropped), store.iter_staged(first_id)),
+                self.exact_search_up_to,
+            )
         nxt = self.generation + 1
         vi.save(vectors_path(self.data_dir, nxt))
         meta = dict(meta) | {
@@ -260,3 +270,26 @@ class LocalWriter:
             )
         )
         drop_old_vectors(self.data_dir, nxt)
+
+    def _grown(self, dim: int, dropped: set[str], first_id: int) -> VectorIndex | None:
+        """The live generation's vectors with the dropped articles' chunks tombstoned and the
+        staged ones added, or None when a rebuild is due: no usable previous file, another
+        kind or dimension, or tombstones past ``COMPACT_AT``."""
+        store, path = self.store, vectors_path(self.data_dir, self.generation)
+        if self.generation == 0 or not path.exists():
+            return None
+        try:
+            vi = VectorIndex.load(path)
+        except IndexDamaged:
+            return None
+        dead = store.chunk_ids_of(dropped)
+        live = vi.size - len(dead) + store.staged_count()
+        if (
+            vi.dim != dim
+            or vi.size != int(store.get_meta("chunk_count") or -1)
+            or vi.kind != kind_for(live, self.exact_search_up_to)
+            or vi.dead + len(dead) > COMPACT_AT * (vi.total + store.staged_count())
+        ):
+            return None
+        vi.grow(dead, store.iter_staged(first_id))
+        return vi

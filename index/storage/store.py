@@ -237,6 +237,17 @@ class Store(Staging, WireGroups, Filtering):
         vectors = np.frombuffer(b"".join(r[4] for r in rows), dtype=np.float32)
         return chunks, vectors.reshape(len(rows), -1)
 
+    def chunk_ids_of(self, article_ids: Iterable[str]) -> list[int]:
+        """The live chunk ids of ``article_ids``, 500 articles a query."""
+        todo, found = sorted(article_ids), list[int]()
+        for at in range(0, len(todo), 500):
+            part = todo[at : at + 500]
+            rows = self.db.execute(
+                f"select id from chunks where article_id in ({marks(len(part))})", part
+            )
+            found += [int(r[0]) for r in rows]
+        return found
+
     def groups(self) -> dict[str, str | None]:
         """Every article's wire group (None: no copies)."""
         return {r[0]: r[1] for r in self.db.execute("select id, group_id from articles")}
