@@ -41,7 +41,7 @@ def test_unchanged_corpus_embeds_nothing(make_engine, encoder):
     first = engine.index([CORPUS])
     assert first.added == 2 and first.chunks_embedded == first.chunks_total > 0
     spy = Spy(encoder)
-    engine._embedder = spy
+    engine.models.embedder = spy
     second = engine.index([CORPUS])
     assert spy.embedded == []
     assert (second.added, second.changed, second.removed, second.unchanged) == (0, 0, 0, 2)
@@ -55,7 +55,7 @@ def test_add_change_remove_touch_only_their_article(make_engine, encoder, tmp_pa
     c = article("c", "Un nouveau musée consacré à la bande dessinée ouvre à Angoulême.")
     write(corpus, "\n".join([a, b]) + "\n")
     engine = make_engine()
-    engine._embedder = spy = Spy(encoder)
+    engine.models.embedder = spy = Spy(encoder)
     engine.index([corpus])
     assert len(spy.embedded) == 2
 
@@ -78,7 +78,7 @@ def test_add_change_remove_touch_only_their_article(make_engine, encoder, tmp_pa
 def test_model_change_rebuilds_everything(make_engine, encoder):
     engine = make_engine()
     engine.index([CORPUS])
-    engine._embedder = spy = Spy(encoder, fingerprint="another-model|dim=1024")
+    engine.models.embedder = spy = Spy(encoder, fingerprint="another-model|dim=1024")
     summary = engine.index([CORPUS])
     assert summary.rebuilt and summary.changed == 2 and len(spy.embedded) == summary.chunks_total
 
@@ -137,7 +137,7 @@ def test_a_damaged_vector_file_is_detected_and_rebuilt_from_sqlite(
     else:
         path.unlink()
     fresh = make_engine(data)
-    fresh._embedder = spy = Spy(encoder)
+    fresh.models.embedder = spy = Spy(encoder)
     with caplog.at_level("WARNING", logger="revue"):
         hits = fresh.search("Who is Nick Turley?", k=3)
     assert any("Nick Turley" in h.text for h in hits)

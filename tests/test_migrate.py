@@ -41,7 +41,7 @@ def test_the_copy_answers_as_the_original_and_embeds_nothing(
     assert "postgres@" not in result.output  # the target is named without credentials
 
     copy = make_engine(tmp_path / "elsewhere", database_url=pg_url)
-    copy._embedder = spy = Spy(encoder)
+    copy.models.embedder = spy = Spy(encoder)
     for q in QUESTIONS:
         ours, theirs = embedded.search(q, k=5), copy.search(q, k=5)
         # The best passage is the same; below it, the fake encoder's many exact ties (the

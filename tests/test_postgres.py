@@ -89,7 +89,7 @@ def test_two_runs_at_once_take_turns_and_lose_nothing(make_engine, pg_url, tmp_p
     engines = [make_engine(tmp_path / name, database_url=pg_url) for name in "ab"]
     spies = [Spy(encoder) for _ in engines]
     for e, spy in zip(engines, spies, strict=True):
-        e._embedder = spy
+        e.models.embedder = spy
     summaries = []
     threads = [
         threading.Thread(target=lambda e=e: summaries.append(e.index(corpus))) for e in engines
@@ -153,7 +153,7 @@ def test_a_run_killed_mid_way_loses_nothing_and_the_next_completes(
     reader.close()
 
     again = engine()
-    again._embedder = spy = Spy(embedder)
+    again.models.embedder = spy = Spy(embedder)
     summary = again.index([CORPUS, fresh])
     assert (summary.added, summary.changed, summary.removed) == (3, 1, 1)
     assert len(spy.embedded) < 4 * 2  # what was staged before the kill is not embedded again
