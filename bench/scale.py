@@ -300,7 +300,6 @@ def main() -> None:
     report["disk"] = disk(args.data)
     rec = Recording(HashEncoder384())
     engine = Revue(Settings(data_dir=args.data, writer="none", reader="none"), rec)
-    engine._reader_loaded = True  # no reader: its module would import torch for nothing
     t0 = time.perf_counter()
     engine.retriever()
     report["open_s"] = round(time.perf_counter() - t0, 2)

@@ -12,6 +12,7 @@ from bot.desk import Refused
 from bot.limits import Refusal, Why
 from bot.render import NO_PINGS
 from index.errors import (
+    DatabaseUnavailable,
     FeedError,
     IndexBusy,
     IndexMissing,
@@ -59,6 +60,8 @@ def user_message(error: BaseException) -> str:
         return "Nothing is indexed yet: an admin can run /reindex."
     if isinstance(error, IndexBusy):
         return "The index is being rebuilt right now; try again in a minute."
+    if isinstance(error, DatabaseUnavailable):
+        return "I can't reach my database right now; try again in a minute."
     if isinstance(error, Refused):
         return refusal_message(error.refusal)
     if isinstance(error, app_commands.CheckFailure) and str(error):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cli.output import Bars
-from index.errors import IndexBusy, IndexDamaged, IndexMissing, RevueError
+from index.errors import DatabaseUnavailable, IndexBusy, IndexDamaged, IndexMissing, RevueError
 from index.records import IndexSummary
 from index.search.filters import parse_filters
 from index.settings import Settings
@@ -28,6 +28,7 @@ NEXT_STEP: dict[type[RevueError], str] = {
     IndexMissing: "run `revue index` first",
     IndexBusy: "wait for it to finish, then try again",
     IndexDamaged: "run `revue index` to rebuild it, or move the data directory away",
+    DatabaseUnavailable: "check that the server named by REVUE_DATABASE_URL is up",
 }
 
 

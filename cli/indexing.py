@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -71,3 +72,37 @@ def eval_cmd(ctx: click.Context, questions: Path, corpus: tuple[Path, ...], as_j
         else:
             click.echo(f"{'ok  ' if r.passed else 'FAIL'} {r.id}: {r.question} -> {r.detail}")
     click.echo(report.summary())
+
+
+@click.command("migrate")
+@click.option(
+    "--to",
+    "url",
+    required=True,
+    metavar="postgresql://…",
+    help="The PostgreSQL database (with pgvector) to copy the index into.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was copied as JSON.")
+@click.pass_context
+def migrate_cmd(ctx: click.Context, url: str, as_json: bool) -> None:
+    """Copy the index in the data directory into PostgreSQL, vectors included: nothing is
+    embedded again. Run it again after an interruption: it goes on where it stopped. Then set
+    REVUE_DATABASE_URL to the same URL."""
+    with click.progressbar(length=0, label="copying articles", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        report = engine_of(ctx).migrate_to(url, progress)
+    if as_json:
+        echo_json(asdict(report))
+        return
+    click.echo(
+        f"copied {report.copied:,} article(s) to {report.target}"
+        + (f" ({report.resumed:,} staged by an interrupted run)" if report.resumed else "")
+        + f"; {report.unchanged:,} already there, {report.removed:,} removed; "
+        f"the database now holds {report.articles:,} articles and {report.chunks:,} chunks "
+        f"with their vectors (dimension {report.dim}), nothing embedded again, "
+        f"in {report.seconds:.1f} s. Set REVUE_DATABASE_URL to use it."
+    )

@@ -40,6 +40,7 @@ def cli() -> None:
 COMMANDS = {
     "index": indexing.index_cmd,
     "add": indexing.add_cmd,
+    "migrate": indexing.migrate_cmd,
     "ask": asking.ask_cmd,
     "search": asking.search_cmd,
     "sources": asking.sources_cmd,

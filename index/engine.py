@@ -19,19 +19,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
-from index.errors import InvalidQuestion, RevueError
+from index.errors import InvalidQuestion
 from index.following import Following
 from index.indexing.pipeline import Progress, run_index
 from index.ingest.corpus import load_corpus
 from index.model.encoder import Encoder, PairReader
+from index.models import Models
 from index.newsdesk import NewsDesk
 from index.records import (
     NO_FILTERS,
@@ -45,18 +45,16 @@ from index.records import (
 )
 from index.search.candidates import AnswerConfig, Evidence
 from index.search.citations import Draft, compose
-from index.search.decision import LLM_READING, UNREAD, Baseline, Judges, background_sentences
+from index.search.decision import LLM_READING, UNREAD, Baseline, Judges
 from index.search.language import detect_language
 from index.search.reading import reorder
 from index.search.retrieval import Retriever
 from index.settings import Settings
-from index.storage.local import LocalIndex, Snapshot
-from index.storage.store import Store
+from index.storage.backends import index_writer, move_index, open_index
+from index.storage.protocols import Library, MoveReport, Snapshot
 from index.text import titled
 from index.writing.checking import Support
-from index.writing.judge import ChatJudge
-from index.writing.translate import Translator
-from index.writing.writer import OnProgress, Writer, open_writer
+from index.writing.writer import OnProgress, Writer
 
 log = logging.getLogger("revue")
 
@@ -75,18 +73,12 @@ class Revue(NewsDesk):
         reader: PairReader | None = None,
     ):
         self.settings = settings or Settings()
-        self._embedder = embedder
-        self._pair_reader = reader
-        self._reader_loaded = reader is not None
+        self.models = Models(self.settings, embedder, reader)
         self._lock = threading.RLock()
-        self._index = LocalIndex(self.settings.data_dir, self.settings.exact_search_up_to)
+        self._index = open_index(self.settings)
         self._retrievers = threading.local()  # one per thread, as its store connection is
         self._answer_config: AnswerConfig | None = None  # set once the reader is known
-        self._background: np.ndarray | None = None
-        self._writer: Writer | None = None
-        self._writer_opened = False
         self._following: Following | None = None
-        self._translator: Translator | Literal[False] | None = None  # False: no model
 
     @property
     def data_dir(self) -> Path:
@@ -95,15 +87,22 @@ class Revue(NewsDesk):
     @property
     def embedder(self) -> Encoder:
         """The embedding model, loaded on first use (a few seconds)."""
-        with self._lock:
-            if self._embedder is None:
-                from index.model.embedder import Embedder  # torch: imported only when needed
+        return self.models.embedder
 
-                s = self.settings
-                self._embedder = Embedder(
-                    s.model, quantize=s.quantize, batch_size=s.batch_size, bf16=s.bf16
-                )
-            return self._embedder
+    @property
+    def reader(self) -> PairReader | None:
+        """What reads (question, passage) pairs; None where the cosine decides alone."""
+        return self.models.reader
+
+    @property
+    def writer(self) -> Writer | None:
+        """The language model that writes answers from the quotes; None where none is set up."""
+        return self.models.writer
+
+    @property
+    def reads_slowly(self) -> bool:
+        """Whether a language model reads the passages (seconds each)."""
+        return self.models.reads_slowly
 
     @property
     def answer_config(self) -> AnswerConfig:
@@ -117,54 +116,10 @@ class Revue(NewsDesk):
     def answer_config(self, config: AnswerConfig) -> None:
         self._answer_config = config
 
-    @property
-    def reader(self) -> PairReader | None:
-        """The cross-encoder that reads (question, passage) pairs, loaded on first use; None
-        where it is switched off or not built (the embedding cosine decides then)."""
-        with self._lock:
-            if not self._reader_loaded and self.settings.reader == "none":
-                self._reader_loaded = True  # the default: torch and transformers not imported
-            if not self._reader_loaded and self.settings.reader in ("llm", "auto"):
-                self._pair_reader = self._judge(quiet=self.settings.reader == "auto")
-                self._reader_loaded = True
-            if not self._reader_loaded:
-                from index.model.reader import open_reader  # torch: imported only when needed
-
-                self._pair_reader = open_reader(self.settings.reader, self.settings.reader_data)
-                self._reader_loaded = True
-            return self._pair_reader
-
-    def _judge(self, quiet: bool) -> PairReader | None:
-        """The writer's language model as the reader (one model, one prompt cache); None, and
-        a warning unless ``quiet``, where there is none."""
-        writer = self.writer
-        if writer is None:
-            if not quiet:
-                log.warning("REVUE_READER=llm but no language model is set up: the cosine decides")
-            return None
-        return ChatJudge(writer.client, writer.name)
-
-    @property
-    def writer(self) -> Writer | None:
-        """The language model that writes answers from the quotes; None where none is set up."""
-        if self._writer_opened:  # the bot asks on its event loop: no wait for the lock then
-            return self._writer
-        with self._lock:
-            if not self._writer_opened:
-                self._writer = open_writer(self.settings)
-                self._writer_opened = True
-            return self._writer
-
     def load(self) -> None:
         """Load every model now, and start the embedded writer's server where it is the writer
         (the bot calls this off its event loop, so the first answer is quick)."""
-        _ = self.embedder, self.reader
-        writer = self.writer
-        if writer is not None:
-            try:
-                writer.client()
-            except RevueError as exc:  # its first answer will say so, and send the quotes
-                log.warning("the writer could not start: %s", exc)
+        self.models.load()
 
     # -- writing ----------------------------------------------------------------------------
     def index(self, corpus_paths: Sequence[Path], progress: Progress | None = None) -> IndexSummary:
@@ -174,9 +129,15 @@ class Revue(NewsDesk):
         corpus = load_corpus(paths, (lambda n: progress("parse", n, 0)) if progress else None)
         if progress:
             progress("parse", len(corpus.articles), len(corpus.articles))
-        return run_index(
-            self.data_dir, corpus, self.embedder, progress, self.settings.exact_search_up_to
-        )
+        with index_writer(self.settings) as writer:
+            return run_index(writer, corpus, self.embedder, progress)
+
+    def migrate_to(
+        self, url: str, progress: Callable[[int, int], None] | None = None
+    ) -> MoveReport:
+        """Copy this engine's embedded index (SQLite + FAISS) into the PostgreSQL database at
+        ``url``, vectors included: nothing is embedded again; an interrupted copy resumes."""
+        return move_index(self.settings, url, progress)
 
     def is_indexed(self) -> bool:
         return self._index.exists()
@@ -203,9 +164,9 @@ class Revue(NewsDesk):
         return self.retriever()
 
     @contextmanager
-    def _reading(self) -> Iterator[tuple[Retriever, Store]]:
-        """The retriever and store of one generation, every read under it made at one instant
-        (see ``LocalIndex.reading``)."""
+    def _reading(self) -> Iterator[tuple[Retriever, Library]]:
+        """The retriever and articles of one snapshot of the index, every read under it made
+        at one instant (see ``IndexReader.reading``)."""
         with self._index.reading() as snapshot:
             yield self._retriever_for(snapshot), snapshot.store
 
@@ -268,11 +229,7 @@ class Revue(NewsDesk):
             return None
         if detect_language(question) != "en":
             return None
-        with self._lock:
-            if self._translator is None:
-                writer = self.writer
-                self._translator = Translator(writer.client) if writer is not None else False
-        return self._translator.french(question) if self._translator else None
+        return self.models.french(question)
 
     def ask(self, question: str, k: int = 10, filters: Filters = NO_FILTERS) -> Answer:
         """Numbered verbatim quotes that answer ``question`` from the articles ``filters``
@@ -299,12 +256,6 @@ class Revue(NewsDesk):
         answer = self.answer(evidence, read=not slow)
         # Declined unread (nothing found, or a name no passage mentions): reading would too.
         return Draft(evidence, replace(answer, filters=filters), slow and not answer.abstained)
-
-    @property
-    def reads_slowly(self) -> bool:
-        """Whether a language model reads the passages (seconds each, where the cosine and the
-        cross-encoder take milliseconds)."""
-        return isinstance(self.reader, ChatJudge)
 
     def read(self, draft: Draft) -> Answer:
         """The answer ``draft`` becomes once the reader has read its passages."""
@@ -336,11 +287,7 @@ class Revue(NewsDesk):
 
     def baseline(self, query_vec: np.ndarray) -> Baseline:
         """The question's cosines to unrelated news sentences (the abstention reference)."""
-        with self._lock:
-            if self._background is None:
-                self._background = self.embedder.encode_passages(background_sentences())
-        sims = self._background @ query_vec
-        return Baseline(float(sims.mean()), float(sims.std()))
+        return self.models.baseline(query_vec)
 
     def sources(self) -> list[ArticleInfo]:
         with self._reading() as (_, store):
@@ -364,14 +311,12 @@ class Revue(NewsDesk):
         with self._lock:
             self._index.close()
             self._retrievers = threading.local()
-            if self._writer is not None:
-                self._writer.close()
-            self._writer, self._writer_opened = None, False
+            self.models.close()
             if self._following is not None:
                 self._following.close()
             self._following = None
 
 
-def _articles(store: Store, ids: set[str]) -> dict[str, Article]:
+def _articles(store: Library, ids: set[str]) -> dict[str, Article]:
     found = {article_id: store.article(article_id) for article_id in ids}
     return {article_id: a for article_id, a in found.items() if a is not None}

@@ -69,5 +69,9 @@ class DatabaseUnavailable(RevueError):
     """The PostgreSQL database cannot be reached (down, refused, or the connection was lost)."""
 
 
+class ModelMismatch(RevueError):
+    """An index cannot be copied onto one embedded with another model."""
+
+
 class PollingElsewhere(RevueError):
     """Another process holds the feed-poll lock (PostgreSQL): this one polls nothing now."""

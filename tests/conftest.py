@@ -174,19 +174,46 @@ def seed_index(
 
 
 @pytest.fixture
+def index_backend(request: pytest.FixtureRequest) -> str:
+    """Which backend ``make_engine`` puts its indexes in: SQLite + FAISS, unless a module
+    marked ``backends`` runs its tests against both (``pytest_generate_tests``)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests of a module marked ``backends`` that make engines run once per backend (a test
+    marked ``sqlite_only`` checks what only the embedded index has: its files)."""
+    node = metafunc.definition
+    if (
+        node.get_closest_marker("backends")
+        and not node.get_closest_marker("sqlite_only")
+        and "make_engine" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("index_backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
 def make_engine(
-    tmp_path: Path, encoder: HashEncoder, fake_reader: OverlapReader
+    tmp_path: Path,
+    encoder: HashEncoder,
+    fake_reader: OverlapReader,
+    index_backend: str,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Callable[..., Any]]:
     """Fresh engines over their own data directories, with the fake encoder and reader unless
-    told."""
+    told; in PostgreSQL for the ``postgresql`` backend, one database per data directory."""
     engines = []
+    databases: dict[Path, str] = {}
 
     def make(
         data_dir: Path | None = None, model: Any = None, reader: Any = None, **settings: Any
     ) -> Any:
-        engine = _engine(
-            data_dir or tmp_path / "data", model or encoder, reader or fake_reader, **settings
-        )
+        data_dir = data_dir or tmp_path / "data"
+        if index_backend == "postgresql" and "database_url" not in settings:
+            if data_dir not in databases:
+                databases[data_dir] = request.getfixturevalue("postgres").database()
+            settings["database_url"] = databases[data_dir]
+        engine = _engine(data_dir, model or encoder, reader or fake_reader, **settings)
         engines.append(engine)
         return engine
 
@@ -230,8 +257,27 @@ def pg_url(postgres: Any) -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Settings that put the index in SQLite + FAISS, then in PostgreSQL: a test that takes
-    this fixture runs against both backends (pass them to ``make_engine``)."""
+    """Settings that put the state in SQLite, then in PostgreSQL: a test that takes this
+    fixture runs against both backends."""
     if request.param == "sqlite":
         return {}
     return {"database_url": request.getfixturevalue("pg_url")}
+
+
+def point_at(monkeypatch: pytest.MonkeyPatch, engine: Any) -> None:
+    """Make a command run now (the CLI, a bot) use ``engine``'s index, whichever backend."""
+    monkeypatch.setenv("REVUE_DATA_DIR", str(engine.data_dir))
+    url = engine.settings.database_url
+    if url is not None:
+        monkeypatch.setenv("REVUE_DATABASE_URL", url.get_secret_value())
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def backend_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """For a fixture parametrized over ``BACKENDS``: the settings of its backend (a database
+    of its own on the session's server for PostgreSQL)."""
+    if request.param == "sqlite":
+        return {}
+    return {"database_url": request.getfixturevalue("postgres").database()}

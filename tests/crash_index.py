@@ -7,6 +7,8 @@ Points:
   vectors  after the next generation's FAISS file is written, before the database commit
   commit   inside the database transaction that swaps the new generation in
   cleanup  after the commit, before old FAISS files are deleted
+  pg-staged  PostgreSQL: after the second batch of embedded chunks is staged
+  pg-commit  PostgreSQL: inside the transaction that commits the run (chunks inserted)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import sqlite_utils.db  # noqa: E402
 
 from index.indexing import embedding  # noqa: E402
 from index.storage import local, store  # noqa: E402
+from index.storage.postgres import writer  # noqa: E402
 
 
 def die() -> None:
@@ -65,6 +68,23 @@ def arm(point: str) -> None:
             die()
 
         local.drop_old_vectors = drop_old_vectors
+    elif point == "pg-staged":
+        original_pg_stage = writer.PostgresWriter.stage
+        staged = []
+
+        def pg_stage(self, items):
+            original_pg_stage(self, items)
+            staged.append(1)
+            if len(staged) == 2:
+                die()
+
+        writer.PostgresWriter.stage = pg_stage  # type: ignore[method-assign]
+    elif point == "pg-commit":
+
+        def set_groups(self, staged):
+            die()  # chunks and articles are inserted, the transaction is open
+
+        writer.PostgresWriter._set_groups = set_groups  # type: ignore[method-assign]
     else:
         sys.exit(f"unknown point {point!r}")
 

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from index.errors import InvalidQuestion
 from index.search.language import question_entities
 
+pytestmark = pytest.mark.backends
+
 INSTITUT = "institut-arts-numeriques-openai-code-rouge"
 AFP = "afp-openai-alerte-rouge"
 

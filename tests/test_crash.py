@@ -116,7 +116,7 @@ def test_a_reindex_killed_at_any_point_leaves_answers_intact_and_the_next_run_co
     reader.close()
 
     engine = engine_at(data, embedder)
-    engine._embedder = spy = Spy(embedder)
+    engine.models.embedder = spy = Spy(embedder)
     summary = engine.index([CORPUS, news])
     assert_complete(engine, seeds | set(NEW))
     if committed:
@@ -176,7 +176,7 @@ def test_a_reindex_killed_from_outside_mid_embedding(base_index, tmp_path, embed
     reader.close()
 
     engine = engine_at(data, embedder)
-    engine._embedder = spy = Spy(embedder)
+    engine.models.embedder = spy = Spy(embedder)
     summary = engine.index([CORPUS, news])
     assert_complete(engine, seeds | set(NEW) | set(many))
     assert summary.added == 3 + len(many) and summary.changed == 1 and summary.removed == 1

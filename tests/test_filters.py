@@ -11,7 +11,7 @@ import pytest
 from index.errors import InvalidFilter
 from index.records import Filters
 from index.search.filters import parse_filters
-from tests.conftest import write
+from tests.conftest import BACKENDS, backend_settings, write
 from tests.fake_discord import FakeDiscord
 from tests.test_bot import (  # noqa: F401 - the fixture puts discord.py's endpoints back
     ALICE,
@@ -23,6 +23,8 @@ from tests.test_bot import (  # noqa: F401 - the fixture puts discord.py's endpo
     running_bot,
 )
 from tests.test_cli import invoke
+
+pytestmark = pytest.mark.backends
 
 TODAY = dt.date(2025, 6, 15)
 FILLER = (
@@ -59,12 +61,16 @@ def corpus(tmp_path_factory):
     return corpus
 
 
-@pytest.fixture(scope="module")
-def engine(corpus, tmp_path_factory, encoder, fake_reader):
+@pytest.fixture(scope="module", params=BACKENDS)
+def engine(request, corpus, tmp_path_factory, encoder, fake_reader):
     from index.engine import Revue
     from index.settings import Settings
 
-    revue = Revue(Settings(data_dir=tmp_path_factory.mktemp("filters-data")), encoder, fake_reader)
+    revue = Revue(
+        Settings(data_dir=tmp_path_factory.mktemp("filters-data"), **backend_settings(request)),
+        encoder,
+        fake_reader,
+    )
     revue.index([corpus])
     yield revue
     revue.close()

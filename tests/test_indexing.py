@@ -1,4 +1,5 @@
-"""Indexing into real SQLite and FAISS (fake encoder): incremental, reported problems, rebuilds."""
+"""Indexing into real SQLite and FAISS, and into PostgreSQL (fake encoder): incremental, reported
+problems, rebuilds."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from index.errors import IndexMissing
 from index.storage.layout import vectors_path, writer_lock
 from tests.conftest import CORPUS, write
+
+pytestmark = pytest.mark.backends
 
 
 class Spy:
@@ -38,7 +41,7 @@ def test_unchanged_corpus_embeds_nothing(make_engine, encoder):
     first = engine.index([CORPUS])
     assert first.added == 2 and first.chunks_embedded == first.chunks_total > 0
     spy = Spy(encoder)
-    engine._embedder = spy
+    engine.models.embedder = spy
     second = engine.index([CORPUS])
     assert spy.embedded == []
     assert (second.added, second.changed, second.removed, second.unchanged) == (0, 0, 0, 2)
@@ -52,7 +55,7 @@ def test_add_change_remove_touch_only_their_article(make_engine, encoder, tmp_pa
     c = article("c", "Un nouveau musée consacré à la bande dessinée ouvre à Angoulême.")
     write(corpus, "\n".join([a, b]) + "\n")
     engine = make_engine()
-    engine._embedder = spy = Spy(encoder)
+    engine.models.embedder = spy = Spy(encoder)
     engine.index([corpus])
     assert len(spy.embedded) == 2
 
@@ -75,7 +78,7 @@ def test_add_change_remove_touch_only_their_article(make_engine, encoder, tmp_pa
 def test_model_change_rebuilds_everything(make_engine, encoder):
     engine = make_engine()
     engine.index([CORPUS])
-    engine._embedder = spy = Spy(encoder, fingerprint="another-model|dim=1024")
+    engine.models.embedder = spy = Spy(encoder, fingerprint="another-model|dim=1024")
     summary = engine.index([CORPUS])
     assert summary.rebuilt and summary.changed == 2 and len(spy.embedded) == summary.chunks_total
 
@@ -113,6 +116,7 @@ def test_missing_index_is_reported(make_engine):
         engine.sources()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "wrong count", "missing"])
 def test_a_damaged_vector_file_is_detected_and_rebuilt_from_sqlite(
     damage, make_engine, encoder, tmp_path, caplog
@@ -133,7 +137,7 @@ def test_a_damaged_vector_file_is_detected_and_rebuilt_from_sqlite(
     else:
         path.unlink()
     fresh = make_engine(data)
-    fresh._embedder = spy = Spy(encoder)
+    fresh.models.embedder = spy = Spy(encoder)
     with caplog.at_level("WARNING", logger="revue"):
         hits = fresh.search("Who is Nick Turley?", k=3)
     assert any("Nick Turley" in h.text for h in hits)
@@ -168,6 +172,7 @@ def test_near_identical_chunks_are_returned_once(make_engine, tmp_path):
     ) == 1
 
 
+@pytest.mark.sqlite_only
 def test_above_the_exact_search_size_an_hnsw_index_is_written_and_used(make_engine, tmp_path):
     engine = make_engine()
     engine.settings = engine.settings.model_copy(update={"exact_search_up_to": 3})
@@ -212,6 +217,7 @@ def migrations_of(data_dir: Path) -> list[tuple[str, str, str]]:
         db.close()
 
 
+@pytest.mark.sqlite_only
 def test_an_index_written_by_revue_0_1_is_read_without_writing_then_its_records_carried_over(
     make_engine,
 ):
@@ -241,6 +247,7 @@ def test_an_index_written_by_revue_0_1_is_read_without_writing_then_its_records_
     assert legacy == [("001_initial",), ("002_staging_and_groups",)]  # a 0.1 process still reads
 
 
+@pytest.mark.sqlite_only
 def test_an_index_written_before_a_schema_migration_is_upgraded_when_read(make_engine):
     engine = make_engine()
     engine.index([CORPUS])

@@ -145,11 +145,11 @@ class Bot:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-async def start_bot(name: str, fake: FakeDiscord, data_dir: Path, cwd: Path) -> Bot:
+async def start_bot(name: str, fake: FakeDiscord, data_dir: Path, cwd: Path, **env: str) -> Bot:
     log = cwd / f"bot-{name}.log"
     with log.open("wb") as err:
         proc = await asyncio.create_subprocess_exec(
-            *revue(), "bot", cwd=cwd, env=bot_env(fake, data_dir), stdout=DEVNULL, stderr=err
+            *revue(), "bot", cwd=cwd, env=bot_env(fake, data_dir) | env, stdout=DEVNULL, stderr=err
         )
     return Bot(name, fake, proc, log)
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from index.text import keyword_terms
 from tests.conftest import write
+
+pytestmark = pytest.mark.backends
 
 
 def test_keyword_terms_drop_function_words_and_fold_accents():

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from tests.conftest import write
+from tests.conftest import point_at, write
+
+pytestmark = pytest.mark.backends
 
 DISPATCH = (
     "Le gouvernement a annoncé jeudi la fermeture de la centrale à charbon de Cordemais, "
@@ -91,7 +94,7 @@ def test_removing_a_copy_regroups_and_the_cli_shows_groups(make_engine, tmp_path
     assert set(sources) == {"ouest-cordemais", "reportage"}
     assert [c.article_id for c in sources["ouest-cordemais"].copies] == ["presse-ocean-cordemais"]
 
-    monkeypatch.setenv("REVUE_DATA_DIR", str(engine.data_dir))
+    point_at(monkeypatch, engine)
     out = CliRunner().invoke(cli, ["sources"])
     assert out.exit_code == 0, out.output
     assert "also in: Presse Océan (2026-03-06)" in out.output

@@ -55,34 +55,28 @@ def is_name(word: str) -> bool:
     return any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word)
 
 
-def _phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def word_queries(topic: str) -> tuple[str, str]:
-    """FTS5 queries that together require every content word of ``topic``: one on the stem
-    index (each word as its French or its English stem), one on the words as written (names)."""
-    stemmed, named = [], []
+def word_queries(topic: str) -> tuple[list[list[str]], list[str]]:
+    """What together requires every content word of ``topic``: a group of stems per word (its
+    French or its English stem), and the names, matched as written."""
+    stemmed: list[list[str]] = []
+    named: list[str] = []
     for word in WORD.findall(topic):
         if fold(word) in STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
         if is_name(word):
-            named.append(_phrase(word))
+            named.append(word)
             continue
-        either = dict.fromkeys(stems(word, "fr") + stems(word, "en"))
-        stemmed.append("(" + " OR ".join(_phrase(s) for s in either) + ")")
-    return " AND ".join(stemmed), " AND ".join(named)
+        stemmed.append(list(dict.fromkeys(stems(word, "fr") + stems(word, "en"))))
+    return stemmed, named
 
 
 def by_words(retriever: Retriever, topic: str, filters: Filters) -> set[str]:
     """The articles (of those ``filters`` allow) with a chunk holding every word of ``topic``."""
-    found: set[int] | None = None
     stemmed, named = word_queries(topic)
-    for table, query in (("chunks_stem", stemmed), ("chunks_fts", named)):
-        if query:
-            rows = retriever.store.matching(table, query, filters)
-            found = rows if found is None else found & rows
-    return {c.article_id for c in retriever.store.chunks(sorted(found or ())).values()}
+    if not (stemmed or named):
+        return set()
+    found = retriever.store.matching(stemmed, named, filters)
+    return {c.article_id for c in retriever.store.chunks(sorted(found)).values()}
 
 
 def by_meaning(

@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from index.indexing.chunking import Chunker
 from index.model.encoder import PassageEncoder
 from index.records import Article, Chunk, Stage
-from index.storage.staging import NewArticle
-from index.storage.store import Store
+from index.storage.protocols import IndexWriter, NewArticle
 
 STAGE_CHUNKS = 1024  # chunks embedded between two commits of the staging table
 
@@ -31,7 +30,7 @@ def chunk_all(
 
 
 def embed_and_stage(
-    store: Store, encoder: PassageEncoder, articles: Sequence[Article], tell: Tell
+    store: IndexWriter, encoder: PassageEncoder, articles: Sequence[Article], tell: Tell
 ) -> int:
     """Chunk and embed ``articles``, committing each batch to staging; the chunks embedded."""
     per_article = chunk_all(encoder, articles, tell)
@@ -59,7 +58,7 @@ def embed_and_stage(
 
 
 def _embed_batch(
-    store: Store,
+    store: IndexWriter,
     encoder: PassageEncoder,
     batch: list[tuple[Article, list[Chunk]]],
     step: Callable[[int], None],

@@ -1,4 +1,4 @@
-"""Incremental, crash-safe indexing: corpus -> chunks -> embeddings -> SQLite + FAISS.
+"""Incremental, crash-safe indexing: corpus -> chunks -> embeddings -> the index's writer.
 
 An article is re-embedded only when its content hash changed; a change of embedding model
 rebuilds everything. Work is staged and then swapped in with one transaction, so ``kill -9`` at
@@ -9,9 +9,9 @@ any moment leaves the last complete index in place, and the next run reuses what
    committed to ``staged_chunks``: a run killed here loses at most one batch of work, and the
    live index is untouched.
 3. ``group_copies``: wire signatures for the new articles, and the groups of the whole corpus.
-4. ``swap_in``: the FAISS file of the next generation is written beside the current one, then
-   one SQLite transaction swaps the staged chunks in and bumps the generation; readers switch
-   to the new FAISS file when they see it.
+4. ``swap_in``: the writer commits the staged work in one step (SQLite + FAISS: the next
+   generation's FAISS file beside the live one, then one transaction; PostgreSQL: one
+   transaction), so readers see the old index or the new one, never a mix.
 """
 
 from __future__ import annotations
@@ -19,15 +19,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from index.indexing import wire
 from index.indexing.embedding import embed_and_stage
 from index.model.encoder import PassageEncoder
 from index.records import Article, CorpusLoad, IndexSummary, Stage
-from index.storage.local import LocalWriter, Staged
-from index.storage.store import Store
-from index.storage.vectors import EXACT_UP_TO
+from index.storage.protocols import IndexWriter, Staged
 
 Progress = Callable[[Stage, int, int], None]  # (stage, done, total)
 
@@ -36,13 +33,9 @@ Progress = Callable[[Stage, int, int], None]  # (stage, done, total)
 class Job:
     """Where and how one run indexes: the index's writer, the model, whom to tell progress."""
 
-    writer: LocalWriter
+    writer: IndexWriter
     encoder: PassageEncoder
     progress: Progress | None = None
-
-    @property
-    def store(self) -> Store:
-        return self.writer.store
 
     def tell(self, stage: Stage, done: int, total: int) -> None:
         if self.progress is not None:
@@ -60,7 +53,6 @@ class Plan:
     unsigned: tuple[Article, ...]  # indexed before wire grouping existed: signed now
     rebuilt: bool  # a new model: every article is redone
     first_run: bool
-    generation: int  # the live generation
 
     @property
     def todo(self) -> tuple[Article, ...]:
@@ -76,23 +68,21 @@ class Plan:
 
 
 def run_index(
-    data_dir: Path,
+    writer: IndexWriter,
     corpus: CorpusLoad,
     encoder: PassageEncoder,
     progress: Progress | None = None,
-    exact_up_to: int = EXACT_UP_TO,
 ) -> IndexSummary:
-    """Bring the index in ``data_dir`` in line with ``corpus``, under the writer lock."""
+    """Bring the index ``writer`` writes in line with ``corpus``."""
     started = time.perf_counter()
-    with LocalWriter.open(data_dir, exact_up_to) as writer:
-        job = Job(writer, encoder, progress)
-        the_plan = plan(writer.store, corpus, encoder.fingerprint)
-        embedded = execute(job, the_plan)
-        return summary(writer.store, the_plan, embedded, time.perf_counter() - started)
+    job = Job(writer, encoder, progress)
+    the_plan = plan(writer, corpus, encoder.fingerprint)
+    embedded = execute(job, the_plan)
+    return summary(writer, the_plan, embedded, time.perf_counter() - started)
 
 
-def plan(store: Store, corpus: CorpusLoad, fingerprint: str) -> Plan:
-    previous = store.get_meta("model")
+def plan(store: IndexWriter, corpus: CorpusLoad, fingerprint: str) -> Plan:
+    previous = store.model()
     stored = store.article_hashes()
     # A new model makes every stored vector stale: every article is redone, and the old index
     # keeps answering until the new one is complete.
@@ -111,31 +101,26 @@ def plan(store: Store, corpus: CorpusLoad, fingerprint: str) -> Plan:
         unsigned=tuple(a for a in corpus.articles if a.id not in signed_or_todo),
         rebuilt=rebuilt,
         first_run=previous is None,
-        generation=int(store.get_meta("generation") or 0),
     )
 
 
 def execute(job: Job, plan: Plan) -> int:
     """Carry out ``plan``; the number of chunks embedded."""
-    store = job.store
-    if store.get_meta("staged_model") not in (None, job.encoder.fingerprint):
-        store.drop_staged()
+    writer = job.writer
     if plan.nothing_to_do:
-        job.writer.refresh_vectors()
+        writer.refresh()
         return 0
-    store.drop_staged(keep={a.id: a.content_hash for a in plan.todo})
-    store.set_meta({"staged_model": job.encoder.fingerprint})
-    staged = store.staged_hashes()
+    staged = writer.staged_for(job.encoder.fingerprint, {a.id: a.content_hash for a in plan.todo})
     pending = [a for a in plan.todo if a.id not in staged]
-    embedded = embed_and_stage(store, job.encoder, pending, job.tell)
+    embedded = embed_and_stage(writer, job.encoder, pending, job.tell)
     job.tell("write", 0, 3)
-    signatures, groups = group_copies(store, plan)
+    signatures, groups = group_copies(writer, plan)
     job.tell("write", 1, 3)
     swap_in(job, plan, signatures, groups)
     return embedded
 
 
-def group_copies(store: Store, plan: Plan) -> tuple[dict[str, bytes], dict[str, str | None]]:
+def group_copies(store: IndexWriter, plan: Plan) -> tuple[dict[str, bytes], dict[str, str | None]]:
     """New signatures, and the wire group (or None) of every article of the corpus."""
     wanted = {a.id for a in plan.corpus.articles}
     signatures = wire.signatures_for([*plan.todo, *plan.unsigned])
@@ -160,7 +145,7 @@ def swap_in(
     job.tell("write", 3, 3)
 
 
-def summary(store: Store, plan: Plan, embedded: int, seconds: float) -> IndexSummary:
+def summary(store: IndexWriter, plan: Plan, embedded: int, seconds: float) -> IndexSummary:
     articles_total, chunks_total = store.counts()
     return IndexSummary(
         added=len(plan.added),

@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
+def _phrase(term: str) -> str:
+    """``term`` as an FTS5 phrase (quoted, so that no word of it is read as an operator)."""
+    return '"' + term.replace('"', '""') + '"'
+
+
 def _next_day(day: str) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
 
@@ -67,13 +72,26 @@ class Filtering:
             return np.zeros(0, dtype=np.int64)
         return np.fromstring(row[0], dtype=np.int64, sep=",")
 
-    def matching(self, table: str, query: str, filters: Filters) -> set[int]:
-        """The ids of every chunk of the articles ``filters`` allow that the FTS5 ``query``
-        matches in ``table`` (``chunks_stem`` or ``chunks_fts``), unranked."""
-        if table not in ("chunks_stem", "chunks_fts"):
-            raise ValueError(f"not a full-text table: {table}")
-        rows = self.db.execute(f"select rowid from {table} where {table} match ?", [query])
-        ids = [r[0] for r in rows]
+    def matching(
+        self, stems: Sequence[Sequence[str]], words: Sequence[str], filters: Filters
+    ) -> set[int]:
+        """Every chunk (of the articles ``filters`` allow) holding, for each group of ``stems``,
+        one of its stems, and every one of ``words`` as written; unranked."""
+        found: set[int] | None = None
+        stemmed = " AND ".join("(" + " OR ".join(map(_phrase, g)) + ")" for g in stems if g)
+        for table, query in (
+            ("chunks_stem", stemmed),
+            ("chunks_fts", " AND ".join(map(_phrase, words))),
+        ):
+            if query:
+                rows = {
+                    r[0]
+                    for r in self.db.execute(
+                        f"select rowid from {table} where {table} match ?", [query]
+                    )
+                }
+                found = rows if found is None else found & rows
+        ids = sorted(found or ())
         if not filters:
             return set(ids)
         check, batch = self.checker(filters), 10_000  # SQLite takes 32,766 parameters at most

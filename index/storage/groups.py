@@ -48,7 +48,7 @@ class WireGroups:
         sql = (
             "select a.id, a.title, a.source, a.date, a.url, a.group_id, count(c.id) as chunks "
             "from articles a left join chunks c on c.article_id = a.id "
-            "group by a.id order by a.date desc, a.title"
+            "group by a.id order by a.date desc, a.title, a.id"
         )
         rows = list(self.db.query(sql))
         copies: dict[str, list[Copy]] = {}

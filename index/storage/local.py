@@ -13,28 +13,24 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import IndexBusy, IndexDamaged, IndexMissing
-from index.records import Article
 from index.storage.layout import db_path, drop_old_vectors, vectors_path, writer_lock
+from index.storage.protocols import NewArticle, Snapshot, Staged
 from index.storage.staging import NextGeneration
 from index.storage.store import Store
 from index.storage.vectors import VectorIndex, kind_for
 
 log = logging.getLogger("revue")
 
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One generation of the index: its database and its vectors, which agree. A new
-    ``vectors`` object means a reindex was committed since the last snapshot."""
-
-    store: Store
-    vectors: VectorIndex
+# A commit grows the previous generation's FAISS file until tombstones (the vectors of deleted
+# or changed chunks, filtered at search time) pass this share of it; then it rebuilds. A fifth
+# tombstoned made a search 9 % slower exact at 60k vectors and 37 % with HNSW at 120k (1.43 ->
+# 1.96 ms), while growing instead of rebuilding 300k HNSW vectors took 2.5 s, not 337 s.
+COMPACT_AT = 0.2
 
 
 class LocalIndex:
@@ -43,7 +39,8 @@ class LocalIndex:
 
     Each thread reads through a SQLite connection of its own (WAL lets readers run side by
     side), so two questions' retrievals run at once on the engine's workers; the vectors of a
-    generation are loaded once and shared (FAISS searches are read-only)."""
+    generation are loaded once and shared (FAISS searches are read-only), memory-mapped so that
+    processes on one host share them too (``VectorIndex.load``)."""
 
     KEPT_GENERATIONS = 2  # a reader may still be on the previous one while a commit lands
 
@@ -150,7 +147,7 @@ class LocalIndex:
         try:
             if not path.exists():
                 raise IndexDamaged(f"{path.name} is missing")
-            vi = VectorIndex.load(path)
+            vi = VectorIndex.load(path, mapped=True)
             if vi.size != chunks or vi.dim != dim:
                 raise IndexDamaged(
                     f"{path.name} holds {vi.size} vectors of dimension {vi.dim} "
@@ -194,6 +191,43 @@ class LocalWriter:
     def generation(self) -> int:
         return int(self.store.get_meta("generation") or 0)
 
+    # -- what the run reads ------------------------------------------------------------------
+    def model(self) -> str | None:
+        return self.store.get_meta("model")
+
+    def article_hashes(self) -> dict[str, str]:
+        return self.store.article_hashes()
+
+    def signed_ids(self) -> set[str]:
+        return self.store.signed_ids()
+
+    def signatures(self) -> dict[str, bytes]:
+        return self.store.signatures()
+
+    def publication_order(self) -> dict[str, tuple[str, str]]:
+        return self.store.publication_order()
+
+    def counts(self) -> tuple[int, int]:
+        return self.store.counts()
+
+    def group_count(self) -> int:
+        return self.store.group_count()
+
+    # -- staging and committing ----------------------------------------------------------------
+    def staged_for(self, fingerprint: str, keep: Mapping[str, str]) -> dict[str, str]:
+        store = self.store
+        if store.get_meta("staged_model") not in (None, fingerprint):
+            store.drop_staged()
+        store.drop_staged(keep=dict(keep))
+        store.set_meta({"staged_model": fingerprint})
+        return store.staged_hashes()
+
+    def stage(self, items: Sequence[NewArticle]) -> None:
+        self.store.stage(items)
+
+    def refresh(self) -> None:
+        self.refresh_vectors()
+
     def refresh_vectors(self) -> None:
         """Nothing changed: rewrite the FAISS file only if it is missing or of the wrong kind."""
         store, path = self.store, vectors_path(self.data_dir, self.generation)
@@ -204,22 +238,25 @@ class LocalWriter:
             vi.save(path)
             store.set_meta({"vector_kind": vi.kind})
 
-    def commit(self, staged: Staged, dim: int, meta: dict[str, str]) -> None:
-        """Write the next generation's FAISS file beside the live one, then swap the staged
-        chunks in with one transaction (``meta`` joins the generation's own keys); a run
-        killed before the transaction leaves the live generation as it was."""
+    def commit(self, staged: Staged, dim: int, meta: Mapping[str, str]) -> None:
+        """Write the next generation's FAISS file beside the live one (grown from it when it
+        can be, else rebuilt), then swap the staged chunks in with one transaction (``meta``
+        joins the generation's own keys); a run killed before the transaction leaves the live
+        generation as it was, its file untouched."""
         store = self.store
         first_id = store.chunk_id_high() + 1
         new_total = store.staged_count()
         dropped = {a.id for a in staged.changed} | set(staged.removed)
-        vi = VectorIndex.build(
-            dim,
-            itertools.chain(store.iter_vectors(exclude=dropped), store.iter_staged(first_id)),
-            self.exact_search_up_to,
-        )
+        vi = self._grown(dim, dropped, first_id)
+        if vi is None:
+            vi = VectorIndex.build(
+                dim,
+                itertools.chain(store.iter_vectors(exclude=dropped), store.iter_staged(first_id)),
+                self.exact_search_up_to,
+            )
         nxt = self.generation + 1
         vi.save(vectors_path(self.data_dir, nxt))
-        meta = meta | {
+        meta = dict(meta) | {
             "dim": str(dim),
             "generation": str(nxt),
             "chunk_id_high": str(first_id + new_total - 1),
@@ -228,18 +265,31 @@ class LocalWriter:
         }
         todo = staged.added + staged.changed
         store.commit(
-            NextGeneration(todo, staged.removed, first_id, meta, staged.signatures, staged.groups)
+            NextGeneration(
+                todo, staged.removed, first_id, meta, dict(staged.signatures), dict(staged.groups)
+            )
         )
         drop_old_vectors(self.data_dir, nxt)
 
-
-@dataclass(frozen=True)
-class Staged:
-    """What one run staged and now commits: the articles added and changed (their chunks are
-    staged), the ids removed, new wire signatures and every article's wire group."""
-
-    added: tuple[Article, ...]
-    changed: tuple[Article, ...]
-    removed: tuple[str, ...]
-    signatures: dict[str, bytes]
-    groups: dict[str, str | None]
+    def _grown(self, dim: int, dropped: set[str], first_id: int) -> VectorIndex | None:
+        """The live generation's vectors with the dropped articles' chunks tombstoned and the
+        staged ones added, or None when a rebuild is due: no usable previous file, another
+        kind or dimension, or tombstones past ``COMPACT_AT``."""
+        store, path = self.store, vectors_path(self.data_dir, self.generation)
+        if self.generation == 0 or not path.exists():
+            return None
+        try:
+            vi = VectorIndex.load(path)
+        except IndexDamaged:
+            return None
+        dead = store.chunk_ids_of(dropped)
+        live = vi.size - len(dead) + store.staged_count()
+        if (
+            vi.dim != dim
+            or vi.size != int(store.get_meta("chunk_count") or -1)
+            or vi.kind != kind_for(live, self.exact_search_up_to)
+            or vi.dead + len(dead) > COMPACT_AT * (vi.total + store.staged_count())
+        ):
+            return None
+        vi.grow(dead, store.iter_staged(first_id))
+        return vi

@@ -9,14 +9,25 @@ are ``Filters`` records; results are plain values and frozen records, never rows
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from index.records import Answer, AnswerRecord, Chunk, Copy, Feedback, Filters, VoteKind
+from index.records import (
+    Answer,
+    AnswerRecord,
+    Article,
+    ArticleInfo,
+    Chunk,
+    Copy,
+    Coverage,
+    Feedback,
+    Filters,
+    VoteKind,
+)
 from index.storage.feed_status import FeedStatus
 
 # Chunk ids -> those of them a filter allows.
@@ -52,7 +63,12 @@ class ChunkReader(Protocol):
         self, runs: Sequence[str], k: int, keep: Keep | None = None, share: float = 1.0
     ) -> list[tuple[int, str]]: ...
 
-    def matching(self, table: str, query: str, filters: Filters) -> set[int]: ...
+    def matching(
+        self, stems: Sequence[Sequence[str]], words: Sequence[str], filters: Filters
+    ) -> set[int]:
+        """Every chunk (of the articles ``filters`` allow) holding, for each group of
+        ``stems``, one of its stems, and every one of ``words`` as written; unranked."""
+        ...
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, StoredChunk]: ...
 
@@ -67,6 +83,113 @@ class ChunkReader(Protocol):
     def groups_of(self, article_ids: Iterable[str]) -> dict[str, str]: ...
 
     def bylines(self, article_ids: Sequence[str]) -> dict[str, Copy]: ...
+
+
+class Library(ChunkReader, Protocol):
+    """A snapshot's articles: what a question's answer and the news tools read besides chunks."""
+
+    def article(self, article_id: str) -> Article | None: ...
+
+    def copies_of(self, article_ids: Iterable[str]) -> dict[str, tuple[Copy, ...]]: ...
+
+    def coverage(self) -> Coverage: ...
+
+    def articles_info(self) -> list[ArticleInfo]: ...
+
+    def outlets(self, filters: Filters) -> list[tuple[str, int]]: ...
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One consistent view of the index: its articles and chunks, and its vectors. A new
+    ``vectors`` or ``store`` object means something was committed since the last snapshot
+    (what a retriever keeps about the index is then stale)."""
+
+    store: Library
+    vectors: NearestChunks
+
+
+class IndexReader(Protocol):
+    """The index as the engine reads it, from any thread."""
+
+    def exists(self) -> bool: ...
+
+    def reading(self) -> AbstractContextManager[Snapshot]:
+        """A snapshot whose every read is made at one instant (``IndexMissing`` before the
+        first index)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article with its chunks and their vectors, ready to be staged."""
+
+    article: Article
+    chunks: tuple[Chunk, ...]
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What one run staged and now commits: the articles added and changed (their chunks are
+    staged), the ids removed, new wire signatures and every article's wire group."""
+
+    added: tuple[Article, ...]
+    changed: tuple[Article, ...]
+    removed: tuple[str, ...]
+    signatures: Mapping[str, bytes]
+    groups: Mapping[str, str | None]
+
+
+class IndexWriter(Protocol):
+    """One indexing run's view of the index: what is indexed, a staging area that survives a
+    crash, and the commit that makes the staged work live in one step."""
+
+    def model(self) -> str | None:
+        """The fingerprint of the model the live index was embedded with (None: empty)."""
+        ...
+
+    def article_hashes(self) -> dict[str, str]: ...
+
+    def signed_ids(self) -> set[str]: ...
+
+    def signatures(self) -> dict[str, bytes]: ...
+
+    def publication_order(self) -> dict[str, tuple[str, str]]: ...
+
+    def staged_for(self, fingerprint: str, keep: Mapping[str, str]) -> dict[str, str]:
+        """Forget staged work of another model or of articles not in ``keep`` (id -> content
+        hash); what stays staged, as id -> content hash."""
+        ...
+
+    def stage(self, items: Sequence[NewArticle]) -> None: ...
+
+    def commit(self, staged: Staged, dim: int, meta: Mapping[str, str]) -> None: ...
+
+    def refresh(self) -> None:
+        """Nothing changed: repair what is derived (the embedded index's FAISS file)."""
+        ...
+
+    def counts(self) -> tuple[int, int]: ...
+
+    def group_count(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class MoveReport:
+    """What copying an index into another backend did (``revue migrate``)."""
+
+    target: str  # where to, without credentials (host:port/database)
+    articles: int  # in the target now
+    copied: int  # articles copied by this run (staged by an earlier one included)
+    resumed: int  # of them, staged by an interrupted earlier run
+    unchanged: int  # already in the target with the same content
+    removed: int  # in the target, not in the index copied
+    chunks: int  # chunks (and vectors) in the target now
+    dim: int
+    seconds: float
 
 
 class FeedState(Protocol):

@@ -12,20 +12,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.records import Article, Chunk
+from index.records import Article
 from index.stemming import stemmed_text
+from index.storage.protocols import NewArticle
 
 if TYPE_CHECKING:
     import sqlite_utils
-
-
-@dataclass(frozen=True)
-class NewArticle:
-    """An article with its chunks and their vectors, ready to be staged."""
-
-    article: Article
-    chunks: tuple[Chunk, ...]
-    vectors: np.ndarray
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from index.storage.backends import database_url
 from index.storage.feed_status import FIRST_RETRY, LONGEST_RETRY, FeedStatus, utc_now
 from index.storage.protocols import AnswerStore, FeedState
 
@@ -28,15 +29,11 @@ __all__ = [
 ]
 
 
-def _database_url(settings: Settings) -> str | None:
-    return settings.database_url.get_secret_value() if settings.database_url else None
-
-
 def open_subscriptions(settings: Settings) -> FeedState:
     """The followed feeds (created and migrated on first use); the caller closes them.
     ``DatabaseUnavailable`` when PostgreSQL is set and cannot be reached."""
-    url = _database_url(settings)
-    if url is not None:
+    url = database_url(settings)
+    if url:
         # Imported here: psycopg is loaded only by processes configured for PostgreSQL.
         from index.storage.postgres.feeds import PostgresSubscriptions
 
@@ -50,8 +47,8 @@ def open_subscriptions(settings: Settings) -> FeedState:
 def open_answer_log(settings: Settings) -> AnswerStore:
     """The answers the bot sent and the votes on them; the caller closes it.
     ``DatabaseUnavailable`` when PostgreSQL is set and cannot be reached."""
-    url = _database_url(settings)
-    if url is not None:
+    url = database_url(settings)
+    if url:
         from index.storage.postgres.answers import PostgresAnswerLog
 
         return PostgresAnswerLog(url)

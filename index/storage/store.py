@@ -17,7 +17,7 @@ import numpy as np
 import sqlite_utils
 
 from index.errors import IndexDamaged
-from index.records import ARTICLE_META, Article, Coverage, publication_key
+from index.records import ARTICLE_META, Article, Chunk, Coverage, publication_key
 from index.storage import migrations
 from index.storage.filtering import Filtering
 from index.storage.groups import WireGroups, marks
@@ -225,6 +225,32 @@ class Store(Staging, WireGroups, Filtering):
             passed = keep([row[0] for row in batch])
             rows += [row for row in batch if row[0] in passed]
         return rows[:k], read
+
+    def article_chunks(self, article_id: str) -> tuple[tuple[Chunk, ...], np.ndarray]:
+        """An article's chunks in order, and their vectors (copying an index elsewhere)."""
+        rows = self.db.execute(
+            'select ordinal, start, "end", text, vector from chunks where article_id = ? '
+            "order by ordinal",
+            [article_id],
+        ).fetchall()
+        chunks = tuple(Chunk(article_id, r[0], r[1], r[2], r[3]) for r in rows)
+        vectors = np.frombuffer(b"".join(r[4] for r in rows), dtype=np.float32)
+        return chunks, vectors.reshape(len(rows), -1)
+
+    def chunk_ids_of(self, article_ids: Iterable[str]) -> list[int]:
+        """The live chunk ids of ``article_ids``, 500 articles a query."""
+        todo, found = sorted(article_ids), list[int]()
+        for at in range(0, len(todo), 500):
+            part = todo[at : at + 500]
+            rows = self.db.execute(
+                f"select id from chunks where article_id in ({marks(len(part))})", part
+            )
+            found += [int(r[0]) for r in rows]
+        return found
+
+    def groups(self) -> dict[str, str | None]:
+        """Every article's wire group (None: no copies)."""
+        return {r[0]: r[1] for r in self.db.execute("select id, group_id from articles")}
 
     def article(self, article_id: str) -> Article | None:
         rows = list(self.db.query("select * from articles where id = ?", [article_id]))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import psycopg
 from pgvector.psycopg import register_vector
+from psycopg.conninfo import conninfo_to_dict
 
 from index.errors import DatabaseUnavailable
 
@@ -17,11 +20,17 @@ def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
         conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailable(f"the database cannot be reached: {_first_line(exc)}") from exc
-    try:
+    # Not yet where the extension is not created: the migrations create it, then register.
+    with contextlib.suppress(psycopg.ProgrammingError):
         register_vector(conn)
-    except psycopg.ProgrammingError:
-        pass  # the extension is not created yet: the migrations create it, then reconnect
     return conn
+
+
+def describe(url: str) -> str:
+    """``host:port/database`` of ``url``, for messages (never its password)."""
+    info = conninfo_to_dict(url)
+    host = info.get("host") or "localhost"
+    return f"{host}:{info.get('port') or 5432}/{info.get('dbname') or ''}"
 
 
 def _first_line(exc: BaseException) -> str:
