@@ -122,15 +122,18 @@ class Revue(NewsDesk):
         self.models.load()
 
     # -- writing ----------------------------------------------------------------------------
-    def index(self, corpus_paths: Sequence[Path], progress: Progress | None = None) -> IndexSummary:
+    def index(
+        self, corpus_paths: Sequence[Path], progress: Progress | None = None, prune: bool = True
+    ) -> IndexSummary:
         """Index ``corpus_paths`` and the entries saved from followed feeds (which a reindex of
-        the corpus alone would otherwise drop): only new or changed articles are embedded."""
+        the corpus alone would otherwise drop): only new or changed articles are embedded;
+        articles the corpus lacks are removed, unless ``prune`` is off."""
         paths = [*corpus_paths, *([self.feeds_dir] if self.feeds_dir.is_dir() else [])]
         corpus = load_corpus(paths, (lambda n: progress("parse", n, 0)) if progress else None)
         if progress:
             progress("parse", len(corpus.articles), len(corpus.articles))
         with index_writer(self.settings) as writer:
-            return run_index(writer, corpus, self.embedder, progress)
+            return run_index(writer, corpus, self.embedder, progress, prune)
 
     def migrate_to(
         self, url: str, progress: Callable[[int, int], None] | None = None

@@ -53,7 +53,7 @@ class NewsDesk:
         @property
         def embedder(self) -> Encoder: ...
         def index(
-            self, corpus_paths: Sequence[Path], progress: Progress | None = None
+            self, corpus_paths: Sequence[Path], progress: Progress | None = None, prune: bool = True
         ) -> IndexSummary: ...
         def check_question(self, question: str) -> str: ...
         def baseline(self, query_vec: np.ndarray) -> Baseline: ...
@@ -85,7 +85,9 @@ class NewsDesk:
         if not report.added:
             return report
         try:
-            return replace(report, index=self.index(corpus_paths))
+            # Adding only: the poller may be any process of a shared database, whose own
+            # corpus and feeds folder need not hold what the others saved.
+            return replace(report, index=self.index(corpus_paths, prune=False))
         except RevueError as exc:  # saved all the same: the next poll or reindex indexes them
             return replace(report, index_error=str(exc))
 

@@ -198,3 +198,22 @@ def test_an_entry_whose_record_was_lost_is_not_saved_twice(server, engine):
     report = engine.poll([CORPUS], force=True)
     assert report.added == () and "already in the corpus" in report.feeds[0].problems[0].reason
     assert len(list(engine.feeds_dir.iterdir())) == 1
+
+
+def test_machines_sharing_a_database_keep_what_each_poll_saved(
+    server, make_engine, pg_url, tmp_path
+):
+    """Whichever process wins the poll indexes only its own corpus and feeds folder: a poll adds
+    and never removes, so what another machine's poll saved stays answerable."""
+    a = make_engine(tmp_path / "a", database_url=pg_url)
+    b = make_engine(tmp_path / "b", database_url=pg_url)
+    a.index([CORPUS])
+    server.feeds["/one"] = ("L'Indépendant", items_at(server, item(1, "Les huîtres de Leucate")))
+    server.feeds["/two"] = ("Midi Libre", items_at(server, item(2, "Le phare de Sète")))
+    a.following.follow(server.url("/one"))
+    assert a.poll([CORPUS]).index.added == 1  # saved in a's feeds folder only
+    a.following.unfollow(server.url("/one"))
+    b.following.follow(server.url("/two"))
+    assert b.poll([CORPUS]).index.removed == 0  # b's folder lacks a's entry: kept all the same
+    for question, outlet in (("huîtres de Leucate", "L'Indépendant"), ("phare de Sète", "Midi")):
+        assert outlet in (b.ask(question).citations[0].source or "")

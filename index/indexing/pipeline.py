@@ -72,16 +72,18 @@ def run_index(
     corpus: CorpusLoad,
     encoder: PassageEncoder,
     progress: Progress | None = None,
+    prune: bool = True,
 ) -> IndexSummary:
-    """Bring the index ``writer`` writes in line with ``corpus``."""
+    """Bring the index ``writer`` writes in line with ``corpus``; without ``prune``, add and
+    update only, removing nothing the corpus lacks."""
     started = time.perf_counter()
     job = Job(writer, encoder, progress)
-    the_plan = plan(writer, corpus, encoder.fingerprint)
+    the_plan = plan(writer, corpus, encoder.fingerprint, prune)
     embedded = execute(job, the_plan)
     return summary(writer, the_plan, embedded, time.perf_counter() - started)
 
 
-def plan(store: IndexWriter, corpus: CorpusLoad, fingerprint: str) -> Plan:
+def plan(store: IndexWriter, corpus: CorpusLoad, fingerprint: str, prune: bool = True) -> Plan:
     previous = store.model()
     stored = store.article_hashes()
     # A new model makes every stored vector stale: every article is redone, and the old index
@@ -97,7 +99,7 @@ def plan(store: IndexWriter, corpus: CorpusLoad, fingerprint: str) -> Plan:
         corpus=corpus,
         added=tuple(added),
         changed=tuple(changed),
-        removed=tuple(sorted(set(stored) - {a.id for a in corpus.articles})),
+        removed=tuple(sorted(set(stored) - {a.id for a in corpus.articles})) if prune else (),
         unsigned=tuple(a for a in corpus.articles if a.id not in signed_or_todo),
         rebuilt=rebuilt,
         first_run=previous is None,
