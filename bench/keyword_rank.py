@@ -79,7 +79,7 @@ def evaluate(
     engine: Any, questions: list[Any], qrels: dict[str, set[str]], rank: str
 ) -> dict[str, Any]:
     dummy = np.zeros(engine.embedder.dim, dtype=np.float32)
-    with engine._reading() as (retriever, library):
+    with engine.reading() as (retriever, library):
         if rank == "ts_rank_cd":
             retriever.store = TsRank(library)
         runs = [

@@ -30,7 +30,7 @@ QUESTIONS = Path(__file__).with_name("questions") / "reader_tuning.jsonl"
 
 def retrieve(engine: Revue, items: Sequence[tuple[str, np.ndarray]]) -> None:
     for question, vec in items:
-        with engine._reading() as (retriever, _):
+        with engine.reading() as (retriever, _):
             retriever.search(question, vec, k=10)
 
 

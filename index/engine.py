@@ -19,15 +19,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from index.conversation import AnswerLog
 from index.errors import InvalidQuestion
-from index.following import Following
+from index.following import Following, PollReport
 from index.indexing.pipeline import Progress, run_index
 from index.ingest.corpus import load_corpus
 from index.model.encoder import Encoder, PairReader
@@ -38,10 +39,13 @@ from index.records import (
     Answer,
     Article,
     ArticleInfo,
+    Comparison,
     Filters,
     Hit,
     IndexSummary,
     SearchMode,
+    Timeline,
+    Unit,
 )
 from index.search.candidates import AnswerConfig, Evidence
 from index.search.citations import Draft, compose
@@ -49,9 +53,10 @@ from index.search.decision import LLM_READING, UNREAD, Baseline, Judges
 from index.search.language import detect_language
 from index.search.reading import reorder
 from index.search.retrieval import Retriever
+from index.search.retrievers import Retrievers
 from index.settings import Settings
 from index.storage.backends import index_writer, move_index, open_index
-from index.storage.protocols import Library, MoveReport, Snapshot
+from index.storage.protocols import Library, MoveReport
 from index.text import titled
 from index.writing.checking import Support
 from index.writing.writer import OnProgress, Writer
@@ -59,7 +64,7 @@ from index.writing.writer import OnProgress, Writer
 log = logging.getLogger("revue")
 
 
-class Revue(NewsDesk):
+class Revue:
     """Answers questions about the indexed coverage. Thread-safe for readers.
 
     The embedding model is loaded on first use; the index is (re)opened whenever a newer
@@ -76,9 +81,9 @@ class Revue(NewsDesk):
         self.models = Models(self.settings, embedder, reader)
         self._lock = threading.RLock()
         self._index = open_index(self.settings)
-        self._retrievers = threading.local()  # one per thread, as its store connection is
+        self.retrievers = Retrievers(self._index)  # one per thread, as its connection is
+        self.desk = NewsDesk(self.settings, self)
         self._answer_config: AnswerConfig | None = None  # set once the reader is known
-        self._following: Following | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -147,31 +152,13 @@ class Revue(NewsDesk):
 
     # -- reading ----------------------------------------------------------------------------
     def retriever(self) -> Retriever:
-        """The current index's retriever (a new one when another generation was committed)."""
-        with self._index.reading() as snapshot:
-            return self._retriever_for(snapshot)
+        """The current index's retriever (a new one when something was committed since)."""
+        return self.retrievers.current()
 
-    def _retriever_for(self, snapshot: Snapshot) -> Retriever:
-        """This thread's retriever over ``snapshot`` (a new one for a new generation)."""
-        retriever: Retriever | None = getattr(self._retrievers, "retriever", None)
-        if (
-            retriever is None
-            or retriever.vectors is not snapshot.vectors
-            or retriever.store is not snapshot.store
-        ):
-            retriever = self._retrievers.retriever = Retriever(snapshot.store, snapshot.vectors)
-        return retriever
-
-    def _open(self) -> Retriever:
-        """The retriever, or ``IndexMissing`` before any model work is spent on a question."""
-        return self.retriever()
-
-    @contextmanager
-    def _reading(self) -> Iterator[tuple[Retriever, Library]]:
-        """The retriever and articles of one snapshot of the index, every read under it made
-        at one instant (see ``IndexReader.reading``)."""
-        with self._index.reading() as snapshot:
-            yield self._retriever_for(snapshot), snapshot.store
+    def reading(self) -> AbstractContextManager[tuple[Retriever, Library]]:
+        """This thread's retriever and the articles of one snapshot of the index, every read
+        under it made at one instant (see ``IndexReader.reading``)."""
+        return self.retrievers.reading()
 
     def check_question(self, question: str) -> str:
         text = (question or "").strip()
@@ -196,11 +183,11 @@ class Revue(NewsDesk):
         """The best passages of the articles ``filters`` allow; in hybrid mode the reader
         reorders the first ``settings.rerank``."""
         text = self.check_question(query)
-        self._open()
+        self.retriever()  # IndexMissing before any model work is spent on a question
         qvec = self.embedder.encode_queries([text])[0]
         depth = self.settings.rerank if rerank and mode == "hybrid" else 0
         reader = self.reader if depth else None  # not even loaded when nothing is reordered
-        with self._reading() as (retriever, store):
+        with self.reading() as (retriever, store):
             hits = retriever.search(text, qvec, k=max(k, depth), mode=mode, filters=filters)
             top_ids = {h.article_id for h in hits[:depth]}
             articles = _articles(store, top_ids) if reader else {}
@@ -214,11 +201,11 @@ class Revue(NewsDesk):
         """The question's vector, the best passages (of the articles ``filters`` allow), their
         articles and their wire copies."""
         text = self.check_question(question)
-        self._open()
+        self.retriever()  # IndexMissing before any model work is spent on a question
         translated = self._french(text)
         asked = translated or text
         qvec = self.embedder.encode_queries([asked])[0]
-        with self._reading() as (retriever, store):
+        with self.reading() as (retriever, store):
             hits = retriever.search(asked, qvec, k=k, filters=filters)
             articles = _articles(store, {h.article_id for h in hits})
             copies = store.copies_of(articles)
@@ -293,11 +280,11 @@ class Revue(NewsDesk):
         return self.models.baseline(query_vec)
 
     def sources(self) -> list[ArticleInfo]:
-        with self._reading() as (_, store):
+        with self.reading() as (_, store):
             return store.articles_info()
 
     def article(self, article_id: str) -> Article | None:
-        with self._reading() as (_, store):
+        with self.reading() as (_, store):
             return store.article(article_id)
 
     def scratch_for(self, corpus: Sequence[Path]) -> Revue:
@@ -312,12 +299,38 @@ class Revue(NewsDesk):
 
     def close(self) -> None:
         with self._lock:
-            self._index.close()
-            self._retrievers = threading.local()
+            self.retrievers.close()
             self.models.close()
-            if self._following is not None:
-                self._following.close()
-            self._following = None
+            self.desk.close()
+
+    # -- the news tools (index/newsdesk.py) --------------------------------------------------
+    @property
+    def feeds_dir(self) -> Path:
+        return self.desk.feeds_dir
+
+    @property
+    def following(self) -> Following:
+        return self.desk.following
+
+    def poll(self, corpus_paths: Sequence[Path], force: bool = False) -> PollReport:
+        return self.desk.poll(corpus_paths, force)
+
+    def outlets(self, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
+        return self.desk.outlets(filters)
+
+    def timeline(
+        self, topic: str, filters: Filters = NO_FILTERS, unit: Unit | None = None
+    ) -> Timeline:
+        return self.desk.timeline(topic, filters, unit)
+
+    def compare(self, question: str, filters: Filters = NO_FILTERS) -> Comparison:
+        return self.desk.compare(question, filters)
+
+    def answers(self) -> AnswerLog:
+        return self.desk.answers()
+
+    def standalone(self, previous: str, followup: str) -> str:
+        return self.desk.standalone(previous, followup)
 
 
 def _articles(store: Library, ids: set[str]) -> dict[str, Article]:

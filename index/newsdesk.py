@@ -1,5 +1,7 @@
-"""The news tools behind the front door (``Revue`` inherits them): followed feeds, outlets,
-timelines, outlet comparisons, and the bot's conversations (answers, votes, follow-ups).
+"""The news tools behind the front door (a part ``Revue`` is composed of): followed feeds,
+outlets, timelines, outlet comparisons, and the bot's conversations (answers, votes,
+follow-ups), over the state it holds (feeds, answers, votes) and what it asks of the engine
+(``Asking``).
 
 Each method is a few lines over its flow package (``following``, ``coverage``,
 ``conversation``), so that ``engine.py`` keeps to asking and indexing.
@@ -8,11 +10,12 @@ Each method is a few lines over its flow package (``following``, ``coverage``,
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from index.conversation import AnswerLog, standalone
 from index.coverage.compare import DEPTH, compare_outlets
@@ -24,8 +27,6 @@ from index.search.decision import Judges
 from index.storage.states import open_answer_log, open_subscriptions
 
 if TYPE_CHECKING:
-    import threading
-
     import numpy as np
 
     from index.indexing.pipeline import Progress
@@ -38,38 +39,38 @@ if TYPE_CHECKING:
     from index.storage.protocols import Library
 
 
+class Asking(Protocol):
+    """What the news tools ask of the engine."""
+
+    @property
+    def embedder(self) -> Encoder: ...
+    @property
+    def answer_config(self) -> AnswerConfig: ...
+    def index(
+        self, corpus_paths: Sequence[Path], progress: Progress | None = None, prune: bool = True
+    ) -> IndexSummary: ...
+    def check_question(self, question: str) -> str: ...
+    def baseline(self, query_vec: np.ndarray) -> Baseline: ...
+    def reading(self) -> AbstractContextManager[tuple[Retriever, Library]]: ...
+    def evidence(self, question: str, k: int = 10, filters: Filters = NO_FILTERS) -> Evidence: ...
+
+
 class NewsDesk:
-    """The news tools of ``Revue`` (a part of it: what it uses of the engine is declared here)."""
+    """The news tools: the followed feeds (opened on first use) and the conversations' log."""
 
-    settings: Settings
-    answer_config: AnswerConfig
-    _lock: threading.RLock
-    _following: Following | None
-
-    if TYPE_CHECKING:
-
-        @property
-        def data_dir(self) -> Path: ...
-        @property
-        def embedder(self) -> Encoder: ...
-        def index(
-            self, corpus_paths: Sequence[Path], progress: Progress | None = None, prune: bool = True
-        ) -> IndexSummary: ...
-        def check_question(self, question: str) -> str: ...
-        def baseline(self, query_vec: np.ndarray) -> Baseline: ...
-        def _open(self) -> Retriever: ...
-        def _reading(self) -> AbstractContextManager[tuple[Retriever, Library]]: ...
-        def evidence(
-            self, question: str, k: int = 10, filters: Filters = NO_FILTERS
-        ) -> Evidence: ...
+    def __init__(self, settings: Settings, engine: Asking) -> None:
+        self.settings = settings
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._following: Following | None = None
 
     @property
     def feeds_dir(self) -> Path:
-        return self.settings.feeds_dir or self.data_dir / "feeds"
+        return self.settings.feeds_dir or self.settings.data_dir / "feeds"
 
     @property
     def following(self) -> Following:
-        """The followed feeds (``state.db``, opened on first use)."""
+        """The followed feeds (in ``state.db`` or the database, opened on first use)."""
         with self._lock:
             following = self._following
             if following is None:
@@ -87,14 +88,14 @@ class NewsDesk:
         try:
             # Adding only: the poller may be any process of a shared database, whose own
             # corpus and feeds folder need not hold what the others saved.
-            return replace(report, index=self.index(corpus_paths, prune=False))
+            return replace(report, index=self.engine.index(corpus_paths, prune=False))
         except RevueError as exc:  # saved all the same: the next poll or reindex indexes them
             return replace(report, index_error=str(exc))
 
     def outlets(self, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
         """Every outlet in the index (of the articles ``filters`` allow), with its article
         count, largest first."""
-        with self._reading() as (_, store):
+        with self.engine.reading() as (_, store):
             return store.outlets(filters)
 
     def timeline(
@@ -102,24 +103,33 @@ class NewsDesk:
     ) -> Timeline:
         """How many articles (of those ``filters`` allow) match ``topic`` per outlet and per
         ``unit``; by default the unit suits the span (see ``index.coverage.timeline``)."""
-        text = self.check_question(topic)
-        qvec = self.embedder.encode_queries([text])[0]
-        baseline = self.baseline(qvec)
-        with self._reading() as (retriever, _):
+        engine = self.engine
+        text = engine.check_question(topic)
+        qvec = engine.embedder.encode_queries([text])[0]
+        baseline = engine.baseline(qvec)
+        with engine.reading() as (retriever, _):
             return build_timeline(retriever, text, qvec, baseline, filters, unit or "auto")
 
     def compare(self, question: str, filters: Filters = NO_FILTERS) -> Comparison:
         """Each outlet's best verbatim quote on ``question``, and the outlets silent on it."""
-        evidence = self.evidence(question, DEPTH, filters)
-        judges = Judges(self.embedder.encode_passages, self.baseline(evidence.query_vec))
+        engine = self.engine
+        evidence = engine.evidence(question, DEPTH, filters)
+        judges = Judges(engine.embedder.encode_passages, engine.baseline(evidence.query_vec))
         outlets = self.outlets(filters)
-        return compare_outlets(evidence, judges, outlets, self.answer_config, filters)
+        return compare_outlets(evidence, judges, outlets, engine.answer_config, filters)
 
     # -- conversations (the bot's answers, votes, follow-ups) ------------------------------
     def answers(self) -> AnswerLog:
-        """The answers the bot sent and the votes on them (``state.db``); the caller closes it."""
+        """The answers the bot sent and the votes on them (in ``state.db`` or the database);
+        the caller closes it."""
         return open_answer_log(self.settings)
 
     def standalone(self, previous: str, followup: str) -> str:
         """``followup`` as a question that stands alone, given the ``previous`` question."""
         return standalone(previous, followup, self.settings.max_question_chars)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._following is not None:
+                self._following.close()
+            self._following = None

@@ -59,13 +59,13 @@ def test_above_the_exact_size_the_hnsw_index_answers(make_engine, pg_url, tmp_pa
     exact.index([CORPUS, news(tmp_path, 40)])
     approximate = make_engine(tmp_path / "b", database_url=pg_url, exact_search_up_to=10)
     vec = exact.embedder.encode_queries(["le budget de la commune numéro 7"])[0]
-    with approximate._reading() as (retriever, _):
+    with approximate.reading() as (retriever, _):
         assert not retriever.vectors.exact
         found = retriever.vectors.search(vec, 5)
         sql = "select id, embedding::vector(1024) <#> %s::vector(1024) as d from chunks "
         plan = retriever.vectors._approximate("explain " + sql + "order by d limit 5", [vec], 5)
     assert "chunks_hnsw_1024" in " ".join(r[0] for r in plan)
-    with exact._reading() as (retriever, _):
+    with exact.reading() as (retriever, _):
         assert retriever.vectors.exact
         best = retriever.vectors.search(vec, 5)
     assert found[0] == pytest.approx(best[0])  # ties below it may come in another order
@@ -76,7 +76,7 @@ def test_a_question_reads_one_snapshot_while_a_run_commits(make_engine, pg_url, 
     engine = make_engine(database_url=pg_url)
     engine.index([CORPUS])
     writer = make_engine(database_url=pg_url)
-    with engine._reading() as (_, library):
+    with engine.reading() as (_, library):
         before = library.coverage().articles
         writer.index([CORPUS, news(tmp_path, 5)])  # committed while the question reads
         assert library.coverage().articles == before
