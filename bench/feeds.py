@@ -117,7 +117,6 @@ def main() -> None:
     rows = sorted(fresh, key=lambda r: r["date"])[-args.count :]
     server = serve(rss(rows))
     url = f"http://127.0.0.1:{server.server_address[1]}/rss"
-    corpus = [ROOT / "corpus", args.articles]
     engine = Revue(Settings(data_dir=scratch, writer="none"))
     questions = [json.loads(x)["question"] for x in SEEDS.read_text().splitlines() if x.strip()]
     engine.ask(questions[0])  # models loaded: not part of either side
@@ -132,7 +131,7 @@ def main() -> None:
     engine.following.follow(url)
     during.start()
     t0 = time.perf_counter()
-    report = engine.poll(corpus)
+    report = engine.poll()
     poll_s = time.perf_counter() - t0
     ids = {a.article.url or "": _article_id(engine, a.path) for a in report.added}
     found = answerable(engine, rows, ids)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import click
 
-from cli.common import DEFAULT_CORPUS, corpus_option, engine_of
+from cli.common import engine_of
 from cli.output import echo_json
 from index.errors import PollingElsewhere
 from index.following import FeedPoll, FeedStatus, PollReport
@@ -89,16 +88,15 @@ def _plain(value: Any) -> Any:
 
 
 @click.command("poll")
-@corpus_option
 @click.option("--all", "force", is_flag=True, help="Poll every feed, due or not.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def poll_cmd(ctx: click.Context, corpus: tuple[Path, ...], force: bool, as_json: bool) -> None:
+def poll_cmd(ctx: click.Context, force: bool, as_json: bool) -> None:
     """One round over the followed feeds that are due (for cron): save their new entries, then
-    index them with the corpus (default: corpus/)."""
+    index them (the corpus itself is indexed by `revue index`)."""
     engine = engine_of(ctx)
     try:
-        report = engine.poll(list(corpus) or [DEFAULT_CORPUS], force=force)
+        report = engine.poll(force=force)
     except PollingElsewhere:
         # Not a failure (cron on several machines): the process polling now saves the entries.
         if as_json:

@@ -312,8 +312,8 @@ class Revue:
     def following(self) -> Following:
         return self.desk.following
 
-    def poll(self, corpus_paths: Sequence[Path], force: bool = False) -> PollReport:
-        return self.desk.poll(corpus_paths, force)
+    def poll(self, force: bool = False) -> PollReport:
+        return self.desk.poll(force)
 
     def outlets(self, filters: Filters = NO_FILTERS) -> list[tuple[str, int]]:
         return self.desk.outlets(filters)

@@ -78,17 +78,18 @@ class NewsDesk:
                 following = self._following = Following(state, self.feeds_dir)
             return following
 
-    def poll(self, corpus_paths: Sequence[Path], force: bool = False) -> PollReport:
+    def poll(self, force: bool = False) -> PollReport:
         """Poll the feeds that are due (all with ``force``), save their new entries, and index
-        them with ``corpus_paths``; answers keep coming from the current index meanwhile."""
+        the saved entries; answers keep coming from the current index meanwhile."""
         every = dt.timedelta(minutes=self.settings.poll_minutes)
         report = PollReport(self.following.poll(every, force))
         if not report.added:
             return report
         try:
-            # Adding only: the poller may be any process of a shared database, whose own
-            # corpus and feeds folder need not hold what the others saved.
-            return replace(report, index=self.engine.index(corpus_paths, prune=False))
+            # The feeds folder alone, adding only: parsing the whole corpus again cost most of a
+            # poll at 36,000 articles, and the poller may be any process of a shared database,
+            # whose folders need not hold what the others saved.
+            return replace(report, index=self.engine.index([], prune=False))
         except RevueError as exc:  # saved all the same: the next poll or reindex indexes them
             return replace(report, index_error=str(exc))
 

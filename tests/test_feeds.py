@@ -65,7 +65,7 @@ def engine(make_engine, backend):
 def test_a_followed_feed_is_saved_indexed_and_answerable(server, engine):
     server.feeds["/rss"] = ("L'Indépendant", items_at(server, item(1, "Les huîtres de Leucate")))
     engine.following.follow(server.url("/rss"))
-    report = engine.poll([CORPUS])
+    report = engine.poll()
     (feed,) = report.feeds
     assert feed.outcome == "new" and feed.title == "L'Indépendant" and len(feed.added) == 1
     assert feed.added[0].path.parent == engine.feeds_dir and feed.added[0].path.is_file()
@@ -78,8 +78,8 @@ def test_a_followed_feed_is_saved_indexed_and_answerable(server, engine):
 def test_an_unchanged_feed_is_asked_with_its_etag_and_saves_nothing(server, engine):
     server.feeds["/rss"] = ("Le Midi", items_at(server, item(1, "Tramontane")))
     engine.following.follow(server.url("/rss"))
-    engine.poll([CORPUS])
-    second = engine.poll([CORPUS], force=True)
+    engine.poll()
+    second = engine.poll(force=True)
     assert [f.outcome for f in second.feeds] == ["unchanged"] and second.index is None
     assert server.hits("/rss")[-1].get("If-None-Match")
     assert len(list(engine.feeds_dir.iterdir())) == 1
@@ -89,9 +89,9 @@ def test_only_new_entries_are_saved_and_a_duplicate_entry_once(server, engine):
     first, second = item(1, "Vendanges"), item(2, "Marché de Noël")
     server.feeds["/rss"] = ("Le Midi", items_at(server, first))
     engine.following.follow(server.url("/rss"))
-    engine.poll([CORPUS])
+    engine.poll()
     server.feeds["/rss"] = ("Le Midi", items_at(server, second, second, first))
-    report = engine.poll([CORPUS], force=True)
+    report = engine.poll(force=True)
     assert [a.article.title for a in report.added] == ["Dépêche 2 : Marché de Noël"]
     assert len(list(engine.feeds_dir.iterdir())) == 2
     (status,) = engine.following.status()
@@ -101,7 +101,7 @@ def test_only_new_entries_are_saved_and_a_duplicate_entry_once(server, engine):
 def test_a_summary_only_entry_is_read_from_its_page(server, engine):
     server.feeds["/rss"] = ("Le Midi", items_at(server, item(3, "Canigou", summary_only=True)))
     engine.following.follow(server.url("/rss"))
-    (added,) = engine.poll([CORPUS]).added
+    (added,) = engine.poll().added
     assert "entrera en vigueur au printemps" in added.article.text
 
 
@@ -149,7 +149,7 @@ def test_saved_entries_survive_an_index_that_cannot_run(server, make_engine):
     server.feeds["/rss"] = ("Le Midi", items_at(server, item(5, "Étang de Thau")))
     engine.following.follow(server.url("/rss"))
     with writer_lock(engine.data_dir):  # a /reindex is running
-        report = engine.poll([CORPUS])
+        report = engine.poll()
     assert report.index is None and "writing" in (report.index_error or "")
     assert len(report.added) == 1 and report.added[0].path.is_file()
     # The next index of the corpus alone picks the saved entry up (and never drops it).
@@ -176,11 +176,11 @@ def test_the_command_line_follows_polls_lists_and_unfollows(server, engine):
     assert "following Le Midi" in invoke(engine, "follow", url).output
     again = invoke(engine, "follow", url)
     assert again.exit_code == 1 and "already followed" in again.output
-    polled = json.loads(invoke(engine, "poll", "--corpus", str(CORPUS), "--json").output)
+    polled = json.loads(invoke(engine, "poll", "--json").output)
     (feed,) = polled["feeds"]
     assert feed["outcome"] == "new" and feed["added"][0]["source"] == "Le Midi"
     assert polled["index"]["added"] == 1
-    assert "no feed is due" in invoke(engine, "poll", "--corpus", str(CORPUS)).output
+    assert "no feed is due" in invoke(engine, "poll").output
     listed = json.loads(invoke(engine, "following", "--json").output)
     assert listed["url"] == url and listed["saved"] == 1 and listed["failures"] == 0
     assert "no longer following Le Midi" in invoke(engine, "unfollow", url).output
@@ -192,10 +192,10 @@ def test_the_command_line_follows_polls_lists_and_unfollows(server, engine):
 def test_an_entry_whose_record_was_lost_is_not_saved_twice(server, engine):
     server.feeds["/rss"] = ("Le Midi", items_at(server, item(7, "Banyuls")))
     engine.following.follow(server.url("/rss"))
-    engine.poll([CORPUS])
+    engine.poll()
     # The process died after writing the file, before recording the entry and the ETag.
     forget_saved_entries(engine)
-    report = engine.poll([CORPUS], force=True)
+    report = engine.poll(force=True)
     assert report.added == () and "already in the corpus" in report.feeds[0].problems[0].reason
     assert len(list(engine.feeds_dir.iterdir())) == 1
 
@@ -211,9 +211,9 @@ def test_machines_sharing_a_database_keep_what_each_poll_saved(
     server.feeds["/one"] = ("L'Indépendant", items_at(server, item(1, "Les huîtres de Leucate")))
     server.feeds["/two"] = ("Midi Libre", items_at(server, item(2, "Le phare de Sète")))
     a.following.follow(server.url("/one"))
-    assert a.poll([CORPUS]).index.added == 1  # saved in a's feeds folder only
+    assert a.poll().index.added == 1  # saved in a's feeds folder only
     a.following.unfollow(server.url("/one"))
     b.following.follow(server.url("/two"))
-    assert b.poll([CORPUS]).index.removed == 0  # b's folder lacks a's entry: kept all the same
+    assert b.poll().index.removed == 0  # b's folder lacks a's entry: kept all the same
     for question, outlet in (("huîtres de Leucate", "L'Indépendant"), ("phare de Sète", "Midi")):
         assert outlet in (b.ask(question).citations[0].source or "")

@@ -88,9 +88,8 @@ class Feeds(commands.Cog):
         if self.round_lock.locked():
             return None
         async with self.round_lock:
-            corpus = list(self.bot.settings.corpus)
             try:
-                report = await self.bot.desk.maintain(lambda: self.bot.engine.poll(corpus, force))
+                report = await self.bot.desk.maintain(lambda: self.bot.engine.poll(force))
             except PollingElsewhere:
                 # Several bots share one database: the one polling now announces what it saves.
                 log.info("another process is polling the feeds now; this one skips the round")

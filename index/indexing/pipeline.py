@@ -53,6 +53,7 @@ class Plan:
     unsigned: tuple[Article, ...]  # indexed before wire grouping existed: signed now
     rebuilt: bool  # a new model: every article is redone
     first_run: bool
+    pruned: bool = True  # articles the corpus lacks are removed (a poll only adds)
 
     @property
     def todo(self) -> tuple[Article, ...]:
@@ -103,6 +104,7 @@ def plan(store: IndexWriter, corpus: CorpusLoad, fingerprint: str, prune: bool =
         unsigned=tuple(a for a in corpus.articles if a.id not in signed_or_todo),
         rebuilt=rebuilt,
         first_run=previous is None,
+        pruned=prune,
     )
 
 
@@ -125,6 +127,8 @@ def execute(job: Job, plan: Plan) -> int:
 def group_copies(store: IndexWriter, plan: Plan) -> tuple[dict[str, bytes], dict[str, str | None]]:
     """New signatures, and the wire group (or None) of every article of the corpus."""
     wanted = {a.id for a in plan.corpus.articles}
+    if not plan.pruned:  # the articles kept beside this corpus are grouped with it too
+        wanted |= set(store.article_hashes())
     signatures = wire.signatures_for([*plan.todo, *plan.unsigned])
     everyone = {a: s for a, s in store.signatures().items() if a in wanted}
     everyone.update(signatures)
