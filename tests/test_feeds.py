@@ -217,3 +217,19 @@ def test_machines_sharing_a_database_keep_what_each_poll_saved(
     assert b.poll().index.removed == 0  # b's folder lacks a's entry: kept all the same
     for question, outlet in (("huîtres de Leucate", "L'Indépendant"), ("phare de Sète", "Midi")):
         assert outlet in (b.ask(question).citations[0].source or "")
+
+
+def test_a_polled_wire_copy_is_grouped_with_the_corpus_article_it_copies(server, engine, tmp_path):
+    """A poll indexes the saved entries alone, but groups them with every stored article."""
+    from tests.test_wire import COPIES, corpus
+
+    engine.index([CORPUS, corpus(tmp_path, {"afp-cordemais"})])
+    source, _, text = COPIES["ouest-cordemais"]
+    server.feeds["/rss"] = (
+        source,
+        [Item("Cordemais fermera fin 2027", "http://127.0.0.1/c", text, dt.date(2026, 3, 6))],
+    )
+    engine.following.follow(server.url("/rss"))
+    assert engine.poll().index.added == 1
+    (listed,) = [s for s in engine.sources() if s.id == "afp-cordemais"]
+    assert [c.source for c in listed.copies] == ["Ouest-France"]
