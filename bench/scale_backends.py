@@ -37,6 +37,7 @@ from bench.filters import HashEncoder384  # noqa: E402
 from bench.scale import questions  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
+MARK = "Dépêche inédite du zorglub quintessentiel"
 
 
 def log(msg: str) -> None:
@@ -54,11 +55,17 @@ def search_latency(engine: Any, qs: list[str]) -> dict[str, float]:
 
 
 def new_articles(folder: Path, n: int = 20) -> Path:
-    """``n`` articles of the 3,000-article file under new ids: news the index has not seen."""
+    """``n`` articles of the 3,000-article file under new ids, each opening with a sentence no
+    other article holds (the probe finds it; the rest makes it a wire copy of its original)."""
     rows = [json.loads(x) for x in NEWS.read_text().splitlines()[:n]]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "new.jsonl"
-    path.write_text("".join(json.dumps(r | {"id": f"new-{r['id']}"}) + "\n" for r in rows))
+    path.write_text(
+        "".join(
+            json.dumps(r | {"id": f"new-{i}", "text": f"{MARK} numéro {i}. {r['text']}"}) + "\n"
+            for i, r in enumerate(rows)
+        )
+    )
     return path
 
 
@@ -68,7 +75,7 @@ def answerable(engine: Any, corpus: list[Path], probe: str, prune: bool) -> dict
     seconds = time.perf_counter() - t0
     assert summary.added == 20, summary
     hit = engine.search(probe, k=1)[0]
-    assert hit.article_id.startswith("new-"), hit
+    assert hit.article_id == "new-3", hit
     return {"index_s": round(seconds, 1)}
 
 
@@ -120,7 +127,7 @@ def main() -> None:
         out["search"] = {"sqlite": search_latency(sqlite, qs), "postgresql": search_latency(pg, qs)}
         log(f"search: {out['search']}")
         fresh = new_articles(RESULTS / "scale_new")
-        probe = json.loads(fresh.read_text().splitlines()[3])["title"]
+        probe = f"{MARK} numéro 3"
         copy = RESULTS / "hash36k-copy"
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(args.data, copy, ignore=shutil.ignore_patterns("eval"))

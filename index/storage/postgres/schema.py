@@ -38,9 +38,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         create index chunks_article on chunks (article_id);
         create index chunks_words on chunks using gin (words);
+        -- The key covers what BM25 reads, so a query's postings come from the index alone:
+        -- 65 ms p50 / 165 ms p95 without at 187,200 chunks, 13 / 40 with (FTS5: 17 / 40).
         create table terms (
             term text not null, chunk_id bigint not null, tf int not null, length int not null,
-            primary key (term, chunk_id)
+            primary key (term, chunk_id) include (tf, length)
         );
         create index terms_chunk on terms (chunk_id);
         create table staged_chunks (

@@ -25,6 +25,10 @@ from index.storage.protocols import NewArticle, Staged
 from index.text import words
 
 INDEX_LOCK = 0x5245_5655_0002  # "REVU" 2: one indexing run at a time
+# After a commit of this many chunks, VACUUM ANALYZE the new rows: index-only scans (BM25's
+# postings) need them marked all-visible, which autovacuum does only later; small commits
+# leave it to autovacuum.
+VACUUM_FROM = 1_000
 
 NEW_CHUNKS = """
 with n as (
@@ -145,11 +149,14 @@ class PostgresWriter:
             self._insert_articles(todo)
             first = self._chunk_id_high() + 1
             self._insert_chunks(first)
-            high = self.conn.execute("select count(*) from staged_chunks").fetchone()
+            row = self.conn.execute("select count(*) from staged_chunks").fetchone()
+            added = int(row[0]) if row else 0
             self.conn.execute("delete from staged_chunks")
             self._set_groups(staged)
-            self._set_meta(dict(meta) | self._counts(dim, first - 1 + (high[0] if high else 0)))
+            self._set_meta(dict(meta) | self._counts(dim, first - 1 + added))
             schema.ensure_vector_index(self.conn, dim)
+        if added >= VACUUM_FROM:
+            self.conn.execute("vacuum analyze terms, chunks")
 
     def refresh(self) -> None:
         dim = int(self._meta("dim") or 0)
