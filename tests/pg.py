@@ -51,25 +51,22 @@ class TemporaryPostgres:
         directory = Path(tempfile.mkdtemp(prefix="revue-pg-"))
         user = None
         if os.geteuid() == 0:
-            from pgserver.utils import ensure_user_exists
+            from pgserver._commands import POSTGRES_BIN_PATH
+            from pgserver.utils import ensure_prefix_permissions, ensure_user_exists
 
             ensure_user_exists(SYSTEM_USER)
             user = SYSTEM_USER
             shutil.chown(directory, user)
+            # The server's user must reach the binaries in the virtual environment, which may
+            # lie under a private folder (a clone in /root): its parents get o+rx, as
+            # pgserver's own launcher does.
+            ensure_prefix_permissions(POSTGRES_BIN_PATH)
         server = cls(directory, _free_port(), user)
         server._run(
             _bin("initdb"), "-D", str(server.pgdata), "-U", "postgres",
             "--auth=trust", "--encoding=utf8", "--no-sync",
         )  # fmt: skip
-        options = (
-            f"-h 127.0.0.1 -p {server.port} -k {directory} "
-            # A test server: durability is not what is tested, speed is wanted.
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        server._run(
-            _bin("pg_ctl"), "-D", str(server.pgdata), "-w", "-t", "60",
-            "-l", str(directory / "log"), "-o", options, "start",
-        )  # fmt: skip
+        server.restart()
         return server
 
     @property
@@ -90,8 +87,12 @@ class TemporaryPostgres:
         self._run(_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-m", mode, "stop", check=False)
 
     def restart(self) -> None:
-        """Start again after ``stop`` (the same port and data)."""
-        options = f"-h 127.0.0.1 -p {self.port} -k {self.directory} -c fsync=off"
+        """Start (again after ``stop``: the same port and data)."""
+        options = (
+            f"-h 127.0.0.1 -p {self.port} -k {self.directory} "
+            # A test server: durability is not what is tested, speed is wanted.
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         self._run(
             _bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60",
             "-l", str(self.directory / "log"), "-o", options, "start",

@@ -46,6 +46,8 @@ class PostgresIndex:
                 library = self._library(conn)
                 yield Snapshot(library, library)
         except psycopg.OperationalError as exc:
+            if not (conn.broken or conn.closed):
+                raise  # a statement cancelled or timed out: the server itself is there
             self._forget(conn)
             raise DatabaseUnavailable(f"the database stopped answering: {_line(exc)}") from exc
 

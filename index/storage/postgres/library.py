@@ -102,12 +102,12 @@ class Library(Filtering):
         """``sql`` through the HNSW index: the planner would rather scan a small table, and
         FAISS's ``ef_search`` is kept (256: recall@10 0.99 in bench/ann.py)."""
         conn = self.conn
-        conn.execute(f"set local hnsw.ef_search = {max(EF_SEARCH, min(k, 1000))}")
-        conn.execute("set local enable_seqscan = off")
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
+        with conn.transaction():  # a savepoint in a question's snapshot; ``set local`` holds
+            conn.execute(f"set local hnsw.ef_search = {max(EF_SEARCH, min(k, 1000))}")
+            conn.execute("set local enable_seqscan = off")
+            rows = conn.execute(sql, params).fetchall()
             conn.execute("set local enable_seqscan = on")
+        return rows
 
     # -- keywords ------------------------------------------------------------------------------
     def stem_search(
@@ -142,9 +142,10 @@ class Library(Filtering):
             return list(self.conn.execute(sql + " limit %(k)s", params | {"k": k}))
         first = math.ceil(k / max(share, 1e-6) * 3)
         rows = list(self.conn.execute(sql + " limit %(k)s", params | {"k": first}))
-        if len(rows) == first:
-            rows = list(self.conn.execute(sql, params))
         kept = keep([r[0] for r in rows])
+        if len(kept) < k and len(rows) == first:  # the limit cut the ranking short
+            rows = list(self.conn.execute(sql, params))
+            kept = keep([r[0] for r in rows])
         return [r for r in rows if r[0] in kept][:k]
 
     def matching(
