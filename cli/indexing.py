@@ -103,6 +103,7 @@ def migrate_cmd(ctx: click.Context, url: str, as_json: bool) -> None:
         + (f" ({report.resumed:,} staged by an interrupted run)" if report.resumed else "")
         + f"; {report.unchanged:,} already there, {report.removed:,} removed; "
         f"the database now holds {report.articles:,} articles and {report.chunks:,} chunks "
-        f"with their vectors (dimension {report.dim}), nothing embedded again, "
-        f"in {report.seconds:.1f} s. Set REVUE_DATABASE_URL to use it."
+        f"with their vectors (dimension {report.dim}), nothing embedded again"
+        + "".join(f", {n:,} {table.replace('_', ' ')}" for table, n in report.state.items())
+        + f" copied from state.db; in {report.seconds:.1f} s. Set REVUE_DATABASE_URL to use it."
     )

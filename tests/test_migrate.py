@@ -82,3 +82,34 @@ def test_a_database_of_another_model_is_not_overwritten(embedded, make_engine, p
     other.index([CORPUS])
     with pytest.raises(ModelMismatch, match="other-model"):
         embedded.migrate_to(pg_url)
+
+
+def test_the_state_moves_too_feeds_answers_and_votes(embedded, make_engine, pg_url, tmp_path):
+    from tests.fake_feeds import FeedServer, Item
+
+    with FeedServer() as server:
+        server.feeds["/rss"] = (
+            "L'Indépendant",
+            [Item("Leucate", "http://127.0.0.1/1", "Les huîtres.")],
+        )
+        embedded.following.follow(server.url("/rss"))
+        embedded.poll()  # one entry saved: a moved bot must not save it again
+    log = embedded.answers()
+    first = log.record("Why?", embedded.ask("Why did OpenAI pause advertising?"))
+    log.sent(first.id, channel_id=7, message_id=70)
+    log.vote(first.id, user_id=99, vote="down")
+    log.close()
+
+    report = json.loads(migrate(embedded, pg_url, "--json").stdout)
+    assert report["state"] == {"feeds": 1, "feed_entries": 1, "answers": 1, "votes": 1}
+    moved = make_engine(tmp_path / "moved", database_url=pg_url)
+    assert [f.url for f in moved.following.status()] == [server.url("/rss")]
+    moved_log = moved.answers()
+    record = moved_log.by_message(70)
+    assert record is not None and record.id == first.id and record.question == "Why?"
+    assert moved_log.vote(first.id, user_id=99, vote="up") == "down"  # the vote came along
+    second = moved_log.record("Again?", embedded.ask("Nick Turley"))
+    assert second.id > first.id  # new answers do not collide with the copied ids
+    moved_log.close()
+    again = json.loads(migrate(embedded, pg_url, "--json").stdout)
+    assert again["state"] == {"feeds": 0, "feed_entries": 0, "answers": 0, "votes": 0}

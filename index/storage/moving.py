@@ -1,5 +1,5 @@
 """Moving an index from SQLite + FAISS to PostgreSQL (``revue migrate --to``), vectors included:
-nothing is embedded again.
+nothing is embedded again; then the state beside it (followed feeds, answers, votes).
 
 The copy is an indexing run whose embeddings come from the SQLite store: articles are staged
 in batches, each committed, so an interrupted copy resumes where it stopped (what is staged
@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from index.errors import IndexMissing, ModelMismatch
 from index.records import Article
 from index.storage.layout import db_path
 from index.storage.postgres.connect import describe
+from index.storage.postgres.state_copy import copy_state
 from index.storage.postgres.writer import PostgresWriter
 from index.storage.protocols import MoveReport, NewArticle, Staged
+from index.storage.state import state_path
 from index.storage.store import Store
 
 BATCH = 200  # articles per staged transaction: what an interruption can cost
@@ -35,9 +38,11 @@ def copy_index(data_dir: Path, url: str, progress: Progress | None = None) -> Mo
     source = Store(path, readonly=True)
     try:
         with source.snapshot(), PostgresWriter.open(url) as target:
-            return _copy(source, target, describe(url), progress, started)
+            report = _copy(source, target, describe(url), progress, started)
     finally:
         source.close()
+    state = copy_state(state_path(data_dir), url)
+    return replace(report, state=state, seconds=time.perf_counter() - started)
 
 
 def _copy(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -190,6 +190,7 @@ class MoveReport:
     chunks: int  # chunks (and vectors) in the target now
     dim: int
     seconds: float
+    state: Mapping[str, int] = field(default_factory=dict)  # rows copied: feeds, answers…
 
 
 class FeedState(Protocol):
