@@ -30,5 +30,7 @@ def test_every_revue_process_uses_the_database_and_a_real_command():
             continue
         assert s["environment"]["REVUE_DATABASE_URL"].startswith("postgresql://"), name
         assert "db" in s["depends_on"], name
+        # what a poll saves is seen by whoever indexes next (README, Many processes)
+        assert "feeds:/data/feeds" in s["volumes"], name
         out = CliRunner().invoke(cli, [command[1], "--help"])
         assert out.exit_code == 0, f"{name}: {out.output}"
