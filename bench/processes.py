@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -50,12 +51,17 @@ print(json.dumps({"end": time.time(), "times": times}), flush=True)
 """
 
 
-def run(n: int, data: Path, url: str, questions: list[str]) -> dict[str, Any]:
+def run(n: int, data: Path, url: str, questions: list[str], split: bool) -> dict[str, Any]:
+    """``n`` processes asking at once; with ``split``, the cores shared out among them
+    (``OMP_NUM_THREADS``: torch otherwise starts a thread per core in every process)."""
     start = Path(tempfile.mkdtemp()) / "start"
+    threads = max(1, (os.cpu_count() or 1) // n)
+    env = os.environ | ({"OMP_NUM_THREADS": str(threads)} if split else {})
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", ASKER, str(data), url, str(start), *questions],
             cwd=ROOT,
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -71,6 +77,7 @@ def run(n: int, data: Path, url: str, questions: list[str]) -> dict[str, Any]:
     wall = max(d["end"] for d in done) - began
     return {
         "processes": n,
+        "threads_each": threads if split else "default",
         "questions": len(times),
         "per_second": round(len(times) / wall, 2),
         "p50_ms": round(percentile(times, 50) * 1000),
@@ -83,6 +90,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=RESULTS / "news3k")
     ap.add_argument("--questions", type=int, default=30)
     ap.add_argument("--procs", default="1,2,4")
+    ap.add_argument("--split", action="store_true", help="share the cores out among processes")
     args = ap.parse_args()
     from index.engine import Revue
     from index.settings import Settings
@@ -96,12 +104,14 @@ def main() -> None:
         Revue(Settings(data_dir=args.data)).migrate_to(url)
         for n in (int(x) for x in args.procs.split(",")):
             for backend, target in (("sqlite", ""), ("postgresql", url)):
-                out.append({"backend": backend} | run(n, args.data, target, questions))
+                found = run(n, args.data, target, questions, args.split)
+                out.append({"backend": backend} | found)
                 print(json.dumps(out[-1]), flush=True)
     finally:
         server.remove()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "processes.json").write_text(json.dumps(out, indent=2))
+    name = "processes_split.json" if args.split else "processes.json"
+    (RESULTS / name).write_text(json.dumps(out, indent=2))
     print("| processes | backend | questions/s | p50 ms | p95 ms |\n|---|---|---|---|---|")
     for r in out:
         print(
