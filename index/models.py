@@ -49,8 +49,9 @@ class Models:
 
                 s = self.settings
                 self._embedder = Embedder(
-                    s.model, quantize=s.quantize, batch_size=s.batch_size, bf16=s.bf16
-                )
+                    s.model, quantize=s.quantize, batch_size=s.batch_size, bf16=s.bf16,
+                    threads=s.threads,
+                )  # fmt: skip
             return self._embedder
 
     @embedder.setter

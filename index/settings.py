@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         default=None,
         description="bfloat16 weights; default: on when the CPU has native bf16 (avx512_bf16/amx)",
     )
+    threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="threads the model computes with (default: one per core); with several "
+        "processes on one machine, the cores divided by the processes",
+    )
     max_question_chars: int = Field(default=1000, ge=10)
     batch_size: int = Field(default=16, ge=1)
     reader: str = Field(

@@ -41,8 +41,16 @@ class Embedder:
         quantize: bool = False,
         batch_size: int = 16,
         bf16: bool | None = None,
+        threads: int | None = None,
     ):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        if threads:
+            import torch
+
+            # Several processes on one machine each start a thread per core by default: on 2
+            # cores, 2 processes answered 1.5 questions/s together, 8.9 with 1 thread each
+            # (docs/benchmarks.md, "Processes asking at once").
+            torch.set_num_threads(threads)
         try:
             import transformers
             from sentence_transformers import SentenceTransformer
