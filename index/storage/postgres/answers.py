@@ -126,10 +126,15 @@ class PostgresAnswerLog:
 
         def upsert(conn: psycopg.Connection) -> VoteKind | None:
             _get(conn, answer_id)  # raises AnswerNotFound
-            # The row is locked until the commit: two clicks at once each see the other's vote
-            # or none, never a vote that is overwritten unseen.
+            # One click at a time per (answer, user) until the commit: two clicks at once each
+            # see the other's vote or none, never a vote overwritten unseen. (``FOR UPDATE``
+            # alone locks nothing before the first vote's row exists.)
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                [f"vote:{answer_id}:{user_id}"],
+            )
             before = conn.execute(
-                "SELECT vote FROM votes WHERE answer_id = %s AND user_id = %s FOR UPDATE",
+                "SELECT vote FROM votes WHERE answer_id = %s AND user_id = %s",
                 [answer_id, user_id],
             ).fetchone()
             conn.execute(

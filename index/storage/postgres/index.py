@@ -29,6 +29,8 @@ class PostgresIndex:
         self.exact_up_to = exact_up_to
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._active = 0  # readings under way: ``close`` waits for them
         self._conns: list[psycopg.Connection[Any]] = []
 
     def exists(self) -> bool:
@@ -41,6 +43,8 @@ class PostgresIndex:
     @contextmanager
     def reading(self) -> Iterator[Snapshot]:
         conn = self._thread_conn()
+        with self._lock:
+            self._active += 1
         try:
             with conn.transaction():
                 library = self._library(conn)
@@ -50,6 +54,10 @@ class PostgresIndex:
                 raise  # a statement cancelled or timed out: the server itself is there
             self._forget(conn)
             raise DatabaseUnavailable(f"the database stopped answering: {_line(exc)}") from exc
+        finally:
+            with self._lock:
+                self._active -= 1
+                self._idle.notify_all()
 
     def _library(self, conn: psycopg.Connection[Any]) -> Library:
         """This thread's library for the commit its transaction sees: the same object while
@@ -90,7 +98,10 @@ class PostgresIndex:
         conn.close()
 
     def close(self) -> None:
+        """Close every thread's connection, once no reading is under way."""
         with self._lock:
+            while self._active:
+                self._idle.wait()
             for conn in self._conns:
                 conn.close()
             self._conns.clear()
