@@ -98,12 +98,13 @@ def migrate_cmd(ctx: click.Context, url: str, as_json: bool) -> None:
     if as_json:
         echo_json(asdict(report))
         return
+    state = ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in report.state.items())
     click.echo(
         f"copied {report.copied:,} article(s) to {report.target}"
         + (f" ({report.resumed:,} staged by an interrupted run)" if report.resumed else "")
         + f"; {report.unchanged:,} already there, {report.removed:,} removed; "
         f"the database now holds {report.articles:,} articles and {report.chunks:,} chunks "
         f"with their vectors (dimension {report.dim}), nothing embedded again"
-        + "".join(f", {n:,} {table.replace('_', ' ')}" for table, n in report.state.items())
-        + f" copied from state.db; in {report.seconds:.1f} s. Set REVUE_DATABASE_URL to use it."
+        + (f"; from state.db: {state}" if state else "")
+        + f"; in {report.seconds:.1f} s. Set REVUE_DATABASE_URL to use it."
     )
