@@ -12,6 +12,7 @@ unprivileged ``pgserver`` user that package creates for the same reason.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -62,6 +63,9 @@ class TemporaryPostgres:
             # pgserver's own launcher does.
             ensure_prefix_permissions(POSTGRES_BIN_PATH)
         server = cls(directory, _free_port(), user)
+        # pg_ctl starts a daemon: stop it when this process exits, even on Ctrl-C mid-session
+        # (a second ``remove`` finds it stopped and the folder gone).
+        atexit.register(server.remove)
         server._run(
             _bin("initdb"), "-D", str(server.pgdata), "-U", "postgres",
             "--auth=trust", "--encoding=utf8", "--no-sync",
