@@ -103,6 +103,10 @@ class TemporaryPostgres:
         )  # fmt: skip
 
     def remove(self) -> None:
+        """Stop the server and delete its folder (once: the exit hook finds nothing left)."""
+        atexit.unregister(self.remove)
+        if not self.directory.exists():
+            return
         self.stop("immediate")
         shutil.rmtree(self.directory, ignore_errors=True)
 
