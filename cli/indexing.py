@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.common import DEFAULT_CORPUS, corpus_option, do_index, engine_of
-from cli.output import echo_json, fail
+from cli.output import Bars, echo_json, fail
 from index.errors import CorpusPathError
 
 
@@ -88,13 +88,11 @@ def migrate_cmd(ctx: click.Context, url: str, as_json: bool) -> None:
     """Copy the index in the data directory into PostgreSQL, vectors included: nothing is
     embedded again. Run it again after an interruption: it goes on where it stopped. Then set
     REVUE_DATABASE_URL to the same URL."""
-    with click.progressbar(length=0, label="copying articles", file=sys.stderr) as bar:
-
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
-        report = engine_of(ctx).migrate_to(url, progress)
+    bars = Bars(sys.stderr.isatty())
+    try:
+        report = engine_of(ctx).migrate_to(url, lambda done, total: bars("copy", done, total))
+    finally:
+        bars.close()
     if as_json:
         echo_json(asdict(report))
         return

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 SearchMode = Literal["hybrid", "dense", "keyword"]
-Stage = Literal["parse", "chunk", "embed", "write"]  # what ``revue index`` is doing
+Stage = Literal[
+    "parse", "chunk", "embed", "write", "copy"
+]  # what ``revue index`` (or migrate) is doing
 
 # The metadata an article may carry besides its id and text, in the order they are shown.
 ARTICLE_META = ("title", "source", "author", "date", "url", "language")
