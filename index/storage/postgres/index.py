@@ -62,10 +62,8 @@ class PostgresIndex:
     def _library(self, conn: psycopg.Connection[Any]) -> Library:
         """This thread's library for the commit its transaction sees: the same object while
         nothing is committed, so the engine keeps its retriever (and what it cached)."""
-        row = conn.execute("select to_regclass('meta') is not null").fetchone()
-        meta = (
-            dict(conn.execute("select key, value from meta").fetchall()) if row and row[0] else {}
-        )
+        # One statement a question: the schema was brought up to date when the connection was.
+        meta = dict(conn.execute("select key, value from meta").fetchall())
         if not int(meta.get("generation") or 0):
             raise IndexMissing(f"no index in the database {describe(self.url)} yet")
         kept: Library | None = getattr(self._local, "library", None)
