@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, write
+from tests.conftest import write
 from tests.fake_discord import FakeDiscord
 from tests.pg import TemporaryPostgres
 from tests.test_processes import (
@@ -24,40 +23,12 @@ from tests.test_processes import (
     TIMEOUT,
     Bot,
     clean_env,
-    revue,
     start_bot,
-    stream,
+    through_a_reindex,
 )
 
 DOWN = "can't reach my database"  # bot/errors.py's sentence for DatabaseUnavailable
 LOCAL_FILES = ("revue.db", "vectors-", "index.lock")  # what the embedded index would write
-
-
-async def index_new_article(url: str, machine: Path, corpus: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        *revue(), "index", "--corpus", str(CORPUS), "--corpus", str(corpus),
-        cwd=machine, env=clean_env(machine / "data", REVUE_DATABASE_URL=url),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
-async def through_a_reindex(bots: list[Bot], url: str, machine: Path, corpus: Path) -> bytes:
-    for b in bots:  # before the new article: its question is not answered from it
-        assert NEW_ANSWER not in await b.ask(NEW_QUESTION)
-    index = await index_new_article(url, machine, corpus)
-    streams = asyncio.gather(*(stream(b, index) for b in bots))
-    try:
-        _, err = await asyncio.wait_for(index.communicate(), TIMEOUT * 2)
-        await asyncio.wait_for(streams, TIMEOUT)
-    finally:
-        streams.cancel()
-        if index.returncode is None:
-            index.kill()
-            await index.wait()
-    assert index.returncode == 0, err.decode()[-2000:]
-    for b in bots:  # after it: answered from the new article, no restart
-        await b.ask(NEW_QUESTION)
-    return err
 
 
 async def through_an_outage(bots: list[Bot], server: TemporaryPostgres) -> list[str]:
@@ -95,7 +66,8 @@ def test_two_bots_on_two_machines_answer_from_one_database_through_a_reindex_and
                 try:
                     ready = (asyncio.wait_for(b.fake.ready.wait(), TIMEOUT) for b in bots)
                     await asyncio.gather(*ready)
-                    await through_a_reindex(bots, url, machines[2], new_corpus)
+                    indexer = clean_env(machines[2] / "data", REVUE_DATABASE_URL=url)
+                    await through_a_reindex(bots, machines[2], indexer, new_corpus)
                     down = await through_an_outage(bots, server)
                 finally:
                     for b in bots:

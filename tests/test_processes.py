@@ -166,6 +166,29 @@ async def stream(bot: Bot, index: asyncio.subprocess.Process) -> None:
         await asyncio.sleep(1)
 
 
+async def through_a_reindex(bots: list[Bot], cwd: Path, env: dict[str, str], new: Path) -> None:
+    """Each bot asks the new article's question, then a stream of seed questions while
+    ``revue index`` (in ``cwd``, with ``env``) adds the article, then the question again."""
+    for b in bots:  # before the new article: its question is not answered from it
+        assert NEW_ANSWER not in await b.ask(NEW_QUESTION)
+    index = await asyncio.create_subprocess_exec(
+        *revue(), "index", "--corpus", str(CORPUS), "--corpus", str(new),
+        cwd=cwd, env=env, stdout=DEVNULL, stderr=asyncio.subprocess.PIPE,  # a few lines
+    )  # fmt: skip
+    streams = asyncio.gather(*(stream(b, index) for b in bots))
+    try:
+        _, err = await asyncio.wait_for(index.communicate(), TIMEOUT * 2)
+        await asyncio.wait_for(streams, TIMEOUT)
+    finally:
+        streams.cancel()
+        if index.returncode is None:
+            index.kill()
+            await index.wait()
+    assert index.returncode == 0, err.decode()[-2000:]
+    for b in bots:  # after it: answered from the new article, no restart
+        await b.ask(NEW_QUESTION)
+
+
 @pytest.mark.model  # the three processes load the real embedding model
 def test_two_bot_processes_answer_through_a_reindex_and_both_see_the_new_article(
     seed_engine, tmp_path
@@ -176,7 +199,7 @@ def test_two_bot_processes_answer_through_a_reindex_and_both_see_the_new_article
     ).parent
     errors: dict[str, str] = {}
 
-    async def scenario() -> tuple[list[Bot], int, bytes]:
+    async def scenario() -> list[Bot]:
         async with FakeDiscord() as fake_a, FakeDiscord() as fake_b:
             bots = [
                 await start_bot("a", fake_a, data, tmp_path),
@@ -186,40 +209,15 @@ def test_two_bot_processes_answer_through_a_reindex_and_both_see_the_new_article
                 await asyncio.gather(
                     *(asyncio.wait_for(b.fake.ready.wait(), TIMEOUT) for b in bots)
                 )
-                for b in bots:  # before the new article: its question is declined
-                    assert NEW_ANSWER not in await b.ask(NEW_QUESTION)
-                index = await asyncio.create_subprocess_exec(
-                    *revue(),
-                    "index",
-                    "--corpus",
-                    str(CORPUS),
-                    "--corpus",
-                    str(new_corpus),
-                    cwd=tmp_path,
-                    env=clean_env(data),
-                    stdout=DEVNULL,
-                    stderr=asyncio.subprocess.PIPE,  # a few lines
-                )
-                streams = asyncio.gather(*(stream(b, index) for b in bots))
-                try:
-                    _, index_err = await asyncio.wait_for(index.communicate(), TIMEOUT * 2)
-                    await asyncio.wait_for(streams, TIMEOUT)
-                finally:
-                    streams.cancel()
-                    if index.returncode is None:
-                        index.kill()
-                        await index.wait()
-                for b in bots:  # after it: answered from the new generation, no restart
-                    await b.ask(NEW_QUESTION)
+                await through_a_reindex(bots, tmp_path, clean_env(data), new_corpus)
             finally:
                 for b in bots:
                     errors[b.name] = await b.stop()
             assert fake_a.unknown == [] and fake_b.unknown == []
-            return bots, index.returncode or 0, index_err
+            return bots
 
-    bots, index_code, index_err = asyncio.run(asyncio.wait_for(scenario(), 420))
+    bots = asyncio.run(asyncio.wait_for(scenario(), 420))
 
-    assert index_code == 0, index_err.decode()[-2000:]
     for b in bots:
         err = errors[b.name]
         assert "Traceback" not in err, f"bot {b.name}:\n{err[-3000:]}"
