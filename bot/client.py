@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,8 +15,9 @@ from discord.ext import commands
 from bot.conversation import Answers
 from bot.desk import Desk
 from bot.errors import RevueTree
-from bot.health import LoopLag
+from bot.health import PULSE_EVERY, PULSE_FILE, LoopLag, Pulse
 from bot.limits import Asker
+from bot.metrics import Metrics
 from bot.render import NO_PINGS
 from bot.settings import BotSettings
 from index.engine import Revue
@@ -73,19 +75,75 @@ class RevueBot(commands.Bot):
         )
         self.engine = engine
         self.settings = settings
+        self.metrics = Metrics()
         # The engine's workers behind the fair limits, and a watch on the event loop's lag.
-        self.desk = Desk(settings.limits(), settings.workers)
+        self.desk = Desk(settings.limits(), settings.workers, self.metrics)
         # One answer log (state.db) for the answers sent, the votes and the follow-ups.
         self.answers = Answers(engine, self.desk.lookup)
         self.lag = LoopLag()
+        self.pulse_file = settings.health_file or engine.data_dir / PULSE_FILE
         self._warm_up: asyncio.Task[None] | None = None
+        self._pulse: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         self.lag.start()
+        self._watch()
+        self._pulse = asyncio.create_task(self._beat(), name="revue-pulse")
         for name in COGS:
             await self.load_extension(name)
         synced = await self.tree.sync()
         log.info("synced %d application commands", len(synced))
+
+    def _watch(self) -> None:
+        """The gauges read at each scrape, and the endpoint when REVUE_METRICS_PORT is set."""
+        watch = self.metrics.watch
+        watch("revue_connected", "1 when connected to Discord", lambda: float(self.connected()))
+        watch("revue_queue_depth", "Questions admitted, not yet answered", self._queued)
+        watch("revue_writing_backlog", "Written answers started or waiting", self._writing)
+        watch("revue_loop_lag_seconds", "The event loop's longest lag, last 10 s", self._lag)
+        watch("revue_longest_wait_seconds", "The oldest question's time at the desk", self._wait)
+        if self.settings.metrics_port is not None:
+            self.metrics.serve(self.settings.metrics_port, self.settings.metrics_host)
+
+    def _queued(self) -> float:
+        return float(self.desk.throttle.total)
+
+    def _writing(self) -> float:
+        return float(self.desk.writing)
+
+    def _lag(self) -> float:
+        return self.lag.recent(PULSE_EVERY)
+
+    def _wait(self) -> float:
+        return self.desk.longest_wait()
+
+    def connected(self) -> bool:
+        """Logged in, with every gateway connection open."""
+        if self.is_closed() or not self.is_ready():
+            return False
+        shards = getattr(self, "shards", None)
+        if shards:
+            return all(not shard.is_closed() for shard in shards.values())
+        return self.ws is not None and self.ws.open
+
+    async def _beat(self) -> None:
+        """Every PULSE_EVERY seconds: the pulse for `revue health`, and the index's size for
+        the metrics (read on a lookup thread: it is a query)."""
+        while True:
+            self._write_pulse(self.connected())
+            try:
+                self.metrics.index(await self.desk.lookup(self.engine.size))
+            except Exception as exc:  # the index is being replaced, or the database is away
+                log.debug("could not read the index's size: %s", exc)
+            await asyncio.sleep(PULSE_EVERY)
+
+    def _write_pulse(self, connected: bool) -> None:
+        try:
+            Pulse(time.time(), connected, self._lag(), self._wait()).write(self.pulse_file)
+        except OSError as exc:
+            log.warning(
+                "could not write the pulse for `revue health` to %s: %s", self.pulse_file, exc
+            )
 
     async def _load_model(self) -> None:
         """Load the models now, off the event loop, so the first answer is quick."""
@@ -102,20 +160,26 @@ class RevueBot(commands.Bot):
                 log.warning("nothing is indexed yet: run `revue index` or /reindex")
             self._warm_up = asyncio.create_task(self._load_model())
 
-    async def deferred(self, interaction: discord.Interaction, work: Callable[[], T]) -> T:
+    async def deferred(
+        self, interaction: discord.Interaction, work: Callable[[], T], stage: str = "engine"
+    ) -> T:
         """A slash command's engine work: admitted by the fair limits (``Refused`` before
         anything is shown), then the interaction deferred and ``work`` run on a desk worker."""
         with self.desk.admit(asker(interaction)) as ticket:
             await interaction.response.defer(thinking=True)
-            return await self.desk.run(ticket, work)
+            return await self.desk.run(ticket, work, stage)
 
     async def on_message(self, message: discord.Message) -> None:
         """Questions are handled by the ask cog; there are no prefix commands."""
 
     async def close(self) -> None:
-        if self._warm_up is not None and not self._warm_up.done():
-            self._warm_up.cancel()
+        for task in (self._warm_up, self._pulse):
+            if task is not None and not task.done():
+                task.cancel()
         self.lag.stop()
+        self.metrics.close()
+        if self._pulse is not None:
+            self._write_pulse(False)  # stopped on purpose: unhealthy at once, not in 30 s
         # The answers being sent are noted before the desk and the log close: otherwise a note
         # still in flight is dropped (seen with PostgreSQL, whose round trip is longer), and a
         # reply to that answer after a restart is not taken for a follow-up.

@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from bot.limits import Asker, Limits, Refusal, Throttle, Ticket
+from bot.metrics import Metrics, server_label
 
 T = TypeVar("T")
 # Written answers waiting at most: the embedded writer takes 10.5 s (p50) to 24.5 s (p95) each on
@@ -98,7 +99,11 @@ class Desk:
     """Admits questions (``admit``), runs the engine's work for them (``run``), and writes
     answers on a separate single worker (``write``), so a slow writer never holds the quotes."""
 
-    def __init__(self, limits: Limits, workers: int = 2) -> None:
+    def __init__(self, limits: Limits, workers: int = 2, metrics: Metrics | None = None) -> None:
+        self.metrics = metrics or Metrics()
+        # When each question now at the desk came (waiting or worked on): the health check's
+        # "still answering" is that none has been there past a deadline.
+        self.at_desk: dict[object, float] = {}
         self.throttle = Throttle(limits)
         self.throttle.workers = workers
         self.slots = FairSlots(workers)
@@ -114,19 +119,35 @@ class Desk:
 
     def admit(self, asker: Asker) -> Ticket:
         """A ticket to ask now (release it when the answer is sent), or ``Refused``."""
+        server = server_label(asker.server)
+        self.metrics.questions.labels(server).inc()
         admitted = self.throttle.admit(asker)
         if isinstance(admitted, Refusal):
+            self.metrics.refusals.labels(server, admitted.why.value).inc()
             raise Refused(admitted)
         return admitted
 
-    async def run(self, ticket: Ticket, work: Callable[[], T]) -> T:
-        """``work()`` on a worker thread, once this server's turn comes."""
-        async with self.slots.slot(ticket.asker.server):
-            started = time.perf_counter()
-            try:
-                return await asyncio.get_running_loop().run_in_executor(self.pool, work)
-            finally:
-                self.throttle.timed(time.perf_counter() - started)
+    async def run(self, ticket: Ticket, work: Callable[[], T], stage: str = "engine") -> T:
+        """``work()`` on a worker thread, once this server's turn comes; the wait and the work
+        are timed (the work as ``stage``)."""
+        key, came = object(), time.monotonic()
+        self.at_desk[key] = came
+        try:
+            async with self.slots.slot(ticket.asker.server):
+                started = time.monotonic()
+                self.metrics.stages.labels("wait").observe(started - came)
+                try:
+                    return await asyncio.get_running_loop().run_in_executor(self.pool, work)
+                finally:
+                    took = time.monotonic() - started
+                    self.throttle.timed(took)
+                    self.metrics.stages.labels(stage).observe(took)
+        finally:
+            del self.at_desk[key]
+
+    def longest_wait(self) -> float:
+        """Seconds the question longest at the desk has been there (0: none is)."""
+        return time.monotonic() - min(self.at_desk.values()) if self.at_desk else 0.0
 
     async def lookup(self, work: Callable[[], T]) -> T:
         """A quick read of the engine, off the event loop, on the lookup threads."""
@@ -141,12 +162,15 @@ class Desk:
         stand alone rather than promise a text that would come minutes later."""
         return self.writing < WRITE_BACKLOG
 
-    async def write(self, work: Callable[[], T]) -> T:
+    async def write(self, work: Callable[[], T], stage: str = "write") -> T:
+        """``work()`` on the writer's single worker (reading and writing: one language model)."""
         self.writing += 1
+        started = time.monotonic()
         try:
             return await asyncio.get_running_loop().run_in_executor(self.writer, work)
         finally:
             self.writing -= 1
+            self.metrics.stages.labels(stage).observe(time.monotonic() - started)
 
     def close(self) -> None:
         for pool in (self.pool, self.writer, self.lookups, self.upkeep):

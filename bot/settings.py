@@ -86,6 +86,22 @@ class BotSettings(BaseSettings):
         "thread (0: never)",
     )
 
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="serve Prometheus metrics at http://HOST:PORT/metrics (unset: no endpoint)",
+    )
+    metrics_host: str = Field(
+        default="0.0.0.0",  # noqa: S104 - reached through the container's published port
+        description="the address the metrics endpoint listens on",
+    )
+    health_file: Path | None = Field(
+        default=None,
+        description="where the bot writes its pulse for `revue health` "
+        "(default: bot-health.json in REVUE_DATA_DIR)",
+    )
+
     @field_validator("channels", "admin_ids", "corpus", "shard_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:

@@ -54,6 +54,7 @@ COMMANDS = {
     "poll": following.poll_cmd,
     "run": serving.run_cmd,
     "bot": serving.bot_cmd,
+    "health": serving.health_cmd,
     "model": serving.model_cmd,
 }
 for name, command in COMMANDS.items():

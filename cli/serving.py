@@ -101,6 +101,29 @@ def bot_cmd(ctx: click.Context) -> None:
     start_bot(engine_of(ctx), settings)
 
 
+@click.command("health")
+def health_cmd() -> None:
+    """Whether the bot running here is well: connected to Discord, its event loop on time and
+    no question stuck (exit 0), or why not (exit 1). A container's HEALTHCHECK runs it."""
+    import time
+
+    from bot.health import PULSE_FILE, NoPulse, read_pulse
+    from index.settings import Settings
+
+    path = _bot_settings().health_file or Settings().data_dir / PULSE_FILE
+    try:
+        pulse = read_pulse(path)
+    except NoPulse as exc:
+        fail(str(exc))
+    problem = pulse.problem(time.time())
+    if problem:
+        fail(f"unhealthy: {problem}")
+    click.echo(
+        f"healthy: connected, loop {pulse.lag * 1000:.0f} ms late at most, "
+        f"oldest question {pulse.longest_wait:.0f} s"
+    )
+
+
 @click.command("model")
 @click.option(
     "--reader",

@@ -42,6 +42,7 @@ from index.records import (
     Comparison,
     Filters,
     Hit,
+    IndexSize,
     IndexSummary,
     SearchMode,
     Timeline,
@@ -149,6 +150,13 @@ class Revue:
 
     def is_indexed(self) -> bool:
         return self._index.exists()
+
+    def size(self) -> IndexSize | None:
+        """The index's articles, chunks and generation; None before the first index."""
+        if not self.is_indexed():
+            return None
+        with self.reading() as (_, library):
+            return library.index_size()
 
     # -- reading ----------------------------------------------------------------------------
     def retriever(self) -> Retriever:

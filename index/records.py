@@ -221,6 +221,15 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class IndexSize:
+    """How big the index is, and how many commits made it (each commit adds one)."""
+
+    articles: int
+    chunks: int
+    generation: int
+
+
+@dataclass(frozen=True)
 class Answer:
     """The reply to a question: framing text with [n] markers, and its citations. A decline
     says what was searched (``coverage``) and the passage that came nearest (``nearest``)."""

@@ -45,7 +45,8 @@ class Ask(commands.Cog):
 
     async def answer(self, ticket: Ticket, question: str, filters: Filters = NO_FILTERS) -> Draft:
         """The quotes to show first, on one of the desk's workers once the server's turn comes."""
-        return await self.desk.run(ticket, lambda: self.bot.engine.draft(question, 10, filters))
+        draft = lambda: self.bot.engine.draft(question, 10, filters)  # noqa: E731
+        return await self.desk.run(ticket, draft, stage="draft")
 
     def will_write(self, answer: Answer) -> bool:
         writer = self.bot.engine.writer is not None and self.desk.can_write()
@@ -62,6 +63,7 @@ class Ask(commands.Cog):
         answer = shown.draft.answer
         if shown.draft.pending:
             answer = await self.read_into(shown)
+        self.bot.metrics.answered(shown.server, answer)
         if self.will_write(answer):
             await self.write_into(shown.message, answer)
 
@@ -71,7 +73,7 @@ class Ask(commands.Cog):
         (one model, one queue); the answer log keeps what the message shows in the end."""
         draft = shown.draft
         try:
-            answer = await self.desk.write(lambda: self.bot.engine.read(draft))
+            answer = await self.desk.write(lambda: self.bot.engine.read(draft), stage="read")
         except Exception:
             log.exception("reading an answer failed; the quotes stand")
             return draft.answer
@@ -171,6 +173,7 @@ class Ask(commands.Cog):
                 log.info("question from %s refused: %s", message.author.id, exc)
             else:
                 log.exception("answering message %s failed", message.id)
+                self.bot.metrics.failed(ticket.asker.server)
             await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
             return None
         ticket.release()  # the answer is ready: a follow-up sent the moment it shows is welcome
@@ -180,11 +183,12 @@ class Ask(commands.Cog):
         view = vote_view(record.id) if record else discord.utils.MISSING
         send = thread.send if thread is not None else message.reply
         async with self.answers.showing():
-            sent = await send(
-                reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS
-            )
+            with self.bot.metrics.timed("send"):
+                sent = await send(
+                    reply.content, embeds=reply.embeds, view=view, allowed_mentions=NO_PINGS
+                )
             await self.shown(record, sent)
-        return Shown(sent, result, record)
+        return Shown(sent, result, record, ticket.asker.server)
 
     async def remember(
         self, question: str, answer: Answer, previous: AnswerRecord | None = None
@@ -226,20 +230,21 @@ class Ask(commands.Cog):
         self.bot.engine.check_question(question)
         filters = parse_filters(outlet, since, until)
         result = await self.bot.deferred(
-            interaction, lambda: self.bot.engine.draft(question, 10, filters)
+            interaction, lambda: self.bot.engine.draft(question, 10, filters), stage="draft"
         )
         record = await self.remember(question, result.answer)
         reply = self.first_reply(result)
         async with self.answers.showing():
-            sent = await interaction.followup.send(
-                reply.content,
-                embeds=reply.embeds,
-                view=vote_view(record.id) if record else discord.utils.MISSING,
-                allowed_mentions=NO_PINGS,
-                wait=True,
-            )
+            with self.bot.metrics.timed("send"):
+                sent = await interaction.followup.send(
+                    reply.content,
+                    embeds=reply.embeds,
+                    view=vote_view(record.id) if record else discord.utils.MISSING,
+                    allowed_mentions=NO_PINGS,
+                    wait=True,
+                )
             await self.shown(record, sent)
-        await self.finish(Shown(sent, result, record))
+        await self.finish(Shown(sent, result, record, interaction.guild_id or 0))
 
     @ask.autocomplete("outlet")
     async def outlet_choices(
@@ -262,6 +267,7 @@ class Shown:
     message: Edit
     draft: Draft
     record: AnswerRecord | None
+    server: int  # 0: a direct message
 
 
 async def _edit(message: Edit, reply: Reply) -> None:

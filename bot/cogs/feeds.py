@@ -96,11 +96,14 @@ class Feeds(commands.Cog):
                 return None
             except Exception:
                 log.exception("polling the feeds failed")
+                self.bot.metrics.poll_errors.inc()
                 return None
             for feed in report.feeds:
+                self.bot.metrics.polls.labels(feed.outcome).inc()
                 if feed.outcome == "failed":
                     log.warning("feed %s failed: %s", feed.url, feed.error)
             if report.index_error:
+                self.bot.metrics.poll_errors.inc()
                 log.warning("new entries saved, not indexed yet: %s", report.index_error)
             await self.announce(report)
             return report

@@ -26,6 +26,7 @@ from index.records import (
     Coverage,
     Feedback,
     Filters,
+    IndexSize,
     VoteKind,
 )
 from index.storage.feed_status import FeedStatus
@@ -93,6 +94,8 @@ class Library(ChunkReader, Protocol):
     def copies_of(self, article_ids: Iterable[str]) -> dict[str, tuple[Copy, ...]]: ...
 
     def coverage(self) -> Coverage: ...
+
+    def index_size(self) -> IndexSize: ...
 
     def articles_info(self) -> list[ArticleInfo]: ...
 

@@ -17,7 +17,7 @@ import numpy as np
 import sqlite_utils
 
 from index.errors import IndexDamaged
-from index.records import ARTICLE_META, Article, Chunk, Coverage, publication_key
+from index.records import ARTICLE_META, Article, Chunk, Coverage, IndexSize, publication_key
 from index.storage import migrations
 from index.storage.filtering import Filtering
 from index.storage.groups import WireGroups, marks
@@ -125,6 +125,12 @@ class Store(Staging, WireGroups, Filtering):
             "select count(*), min(nullif(date, '')), max(nullif(date, '')) from articles"
         ).fetchone()
         return Coverage(int(row[0]), row[1], row[2])
+
+    def index_size(self) -> IndexSize:
+        meta = self.meta()
+        articles = self.db.execute("select count(*) from articles").fetchone()[0]
+        chunks, generation = int(meta.get("chunk_count") or 0), int(meta.get("generation") or 0)
+        return IndexSize(int(articles), chunks, generation)
 
     def iter_vectors(
         self, exclude: Iterable[str] = (), batch: int = 20000

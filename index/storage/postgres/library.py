@@ -22,6 +22,7 @@ from index.records import (
     Copy,
     Coverage,
     Filters,
+    IndexSize,
     publication_key,
 )
 from index.storage.postgres.filters import Filtering
@@ -205,6 +206,12 @@ class Library(Filtering):
         ).fetchone()
         assert row is not None
         return Coverage(int(row[0]), row[1], row[2])
+
+    def index_size(self) -> IndexSize:
+        row = self.conn.execute("select count(*) from articles").fetchone()
+        assert row is not None
+        chunks, generation = self.size, int(self.meta.get("generation") or 0)
+        return IndexSize(int(row[0]), chunks, generation)
 
     def groups_of(self, article_ids: Iterable[str]) -> dict[str, str]:
         rows = self.conn.execute(
