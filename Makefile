@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 CODE   := index bot cli tests bench
 
-.PHONY: install dependencies run test test-fast test-busy fuzz check format lint typecheck bench bench-revue calibrate clean
+.PHONY: install dependencies run test test-fast test-busy fuzz check format lint typecheck bench bench-revue calibrate clean image image-test constraints
 
 install: $(STAMP)
 
@@ -87,3 +87,15 @@ calibrate: install
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
+
+# The container image (podman; on this kind of machine, a local Debian base made by debootstrap:
+# README, Run it in a container), then its tests: the CLI and the bot inside it (minutes).
+image:
+	container/build.sh
+
+image-test: install image
+	$(BIN)/pytest tests/image --image -v
+
+# The versions the image installs: those of the virtual environment, as tested.
+constraints: install
+	container/constraints.sh

@@ -21,4 +21,8 @@ if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
 fi
 # chroot isolation and the host's network: what builds inside this kind of sandbox (no nested
 # namespaces for networking); the docker format keeps the HEALTHCHECK (OCI images have none).
-exec podman build --isolation chroot --network host --format docker "${args[@]}" -t "$IMAGE" .
+# BUILD_ARGS: more options, e.g. --no-cache
+podman build --isolation chroot --network host --format docker "${args[@]}" ${BUILD_ARGS:-} \
+    -t "$IMAGE" .
+# Images an earlier build left untagged (each holds gigabytes of layers); the cache stays.
+podman image prune --force >/dev/null

@@ -105,6 +105,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="the full fuzz (1,000 fresh examples a test) instead of the fixed sample of 50",
     )
+    parser.addoption(
+        "--image",
+        action="store_true",
+        help="run tests/image: the container image, built by `make image` (make image-test)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/image is collected only with --image: it needs podman and a built image."""
+    if collection_path.name == "image" and collection_path.parent == ROOT / "tests":
+        return not config.getoption("--image")
+    return None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

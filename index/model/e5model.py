@@ -152,6 +152,9 @@ def _write_transformer(e5: E5File, out: Path) -> None:
     }
     _dump(out / "config.json", config)
     save_file(_state_dict(e5), str(out / "model.safetensors"))
+    # safetensors writes the file for its owner alone (0600): a cache built by root for other
+    # users, as in the image (built as root, run as a user), would not load ("No such file").
+    (out / "model.safetensors").chmod(0o644)
     (out / "tokenizer.json").write_text(_tokenizer_json(e5), encoding="utf-8")
     pieces, sp = e5.pieces, e5.special
     _dump(

@@ -1,0 +1,79 @@
+"""Containers of the image under test, run as this kind of machine allows: podman with the runc
+runtime (crun fails on its cgroups) and limits it can grant (it cannot raise nofile or nproc)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import uuid
+from types import TracebackType
+
+RUN = ["--runtime", "runc", "run", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+
+
+class PodmanFailed(AssertionError):
+    """A podman command failed; the message has its output."""
+
+
+def podman(*args: str, timeout: float = 900) -> str:
+    """``podman ARGS``' standard output; ``PodmanFailed`` with its error output otherwise."""
+    done = subprocess.run(
+        ["podman", *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise PodmanFailed(f"podman {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
+    return done.stdout
+
+
+def revue(
+    image: str, *command: str, volume: str | None = None, entrypoint: str | None = None
+) -> str:
+    """A one-off container with no network at all: ``revue COMMAND`` (or ``COMMAND`` with
+    another ``entrypoint``, "" for none), /data on ``volume``; what it printed."""
+    options = ["--rm", "--network", "none", "--no-healthcheck"]
+    if volume:
+        options += ["--volume", f"{volume}:/data"]
+    if entrypoint is not None:
+        options += ["--entrypoint", entrypoint]
+    return podman(*RUN, *options, image, *command)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Container:
+    """``revue bot`` in a detached container on the host's network (to reach the fake Discord
+    on loopback), removed on exit; its log is printed then, for a failing test's report."""
+
+    def __init__(self, image: str, volume: str, env: dict[str, str]) -> None:
+        self.name = f"revue-test-{uuid.uuid4().hex[:8]}"
+        self.args = [*RUN, "--detach", "--name", self.name, "--network", "host"]
+        self.args += ["--volume", f"{volume}:/data"]
+        for key, value in env.items():
+            self.args += ["--env", f"{key}={value}"]
+        self.args.append(image)
+
+    def __enter__(self) -> Container:
+        podman(*self.args)
+        return self
+
+    def exec(self, *command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["podman", "exec", self.name, *command], capture_output=True, text=True, check=False
+        )
+
+    def stop(self) -> int:
+        """``docker stop``: SIGTERM, then SIGKILL after 10 s; the exit code."""
+        podman("stop", "--time", "10", self.name)
+        return int(podman("inspect", self.name, "--format", "{{.State.ExitCode}}").strip())
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        logs = subprocess.run(["podman", "logs", self.name], capture_output=True, text=True)
+        print(f"--- podman logs {self.name}\n{logs.stdout}{logs.stderr}")
+        subprocess.run(["podman", "rm", "--force", self.name], capture_output=True, check=False)

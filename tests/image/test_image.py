@@ -1,0 +1,102 @@
+"""The container image as a server admin runs it (``make image-test``; not part of ``make test``:
+it needs podman and a built image, and takes minutes).
+
+Every container runs with podman's runc runtime and the limits this kind of machine allows
+(tests/image/podman.py). The CLI runs with no network at all; the bot with the host's network,
+so that it reaches the fake Discord on the host's loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from index.ingest.corpus import load_corpus
+from tests.conftest import CORPUS
+from tests.fake_discord import BOT_ID, FakeDiscord, user
+from tests.image.podman import Container, free_port, podman, revue
+from tests.test_bot import MESSAGES, run
+from tests.test_bot_health import scrape, value
+
+FLAGSHIP = "Why did OpenAI pause advertising?"
+ALICE = user(1001, "alice")
+
+
+def test_the_image_runs_as_a_user_and_holds_no_cuda_nor_caches(image):
+    assert podman("image", "inspect", image, "--format", "{{.Config.User}}").strip() == "revue"
+    found = revue(
+        image,
+        "sh",
+        "-c",
+        "id -u; find / -xdev \\( -name 'libcu*.so*' -o -name 'libnvidia*' -o -name 'libcudnn*'"
+        " -o -path '*/.cache/pip' -o -name '*.whl' \\) -not -path '/usr/share/python-wheels/*'"
+        " -print 2>/dev/null | head; "
+        "pip list 2>/dev/null | grep -i -E '^(nvidia-|triton )' || true",
+        entrypoint="",
+    )
+    uid, *leftovers = found.split()
+    assert uid != "0" and leftovers == []
+
+
+def test_ask_answers_the_flagship_question_with_verbatim_quotes_and_no_network(image, volume):
+    said = revue(image, "index", "--corpus", "corpus", volume=volume)
+    assert "2 articles" in said and "2 added" in said
+    answer = json.loads(revue(image, "ask", "--json", FLAGSHIP, volume=volume))
+    texts = {a.id: a.text for a in load_corpus([CORPUS]).articles}
+    assert not answer["abstained"] and answer["citations"]
+    assert answer["citations"][0]["article_id"] == "institut-arts-numeriques-openai-code-rouge"
+    for c in answer["citations"]:
+        assert texts[c["article_id"]][c["start"] : c["end"]] == c["quote"]
+    assert "publicité" in answer["citations"][0]["quote"]
+
+
+def test_the_index_in_the_volume_survives_a_new_container_without_embedding(image, volume):
+    revue(image, "index", "--corpus", "corpus", volume=volume)
+    again = revue(image, "index", "--corpus", "corpus", volume=volume)
+    assert "2 unchanged" in again and "0 chunks embedded" in again
+    listed = revue(image, "sources", volume=volume)
+    assert "OpenAI en « Code Rouge »" in listed
+
+
+def test_the_bot_answers_a_mention_reports_health_and_metrics_and_stops_on_sigterm(image, volume):
+    revue(image, "index", "--corpus", "corpus", volume=volume)
+    port = free_port()
+
+    async def scenario() -> tuple[str, str, dict, float, int]:
+        async with FakeDiscord() as fake:
+            env = {
+                "DISCORD_TOKEN": "fake-token",
+                "DISCORD_API_BASE": fake.api_base,
+                "DISCORD_GATEWAY_URL": fake.gateway_url,
+                "REVUE_METRICS_PORT": str(port),
+                "REVUE_METRICS_HOST": "127.0.0.1",
+                "REVUE_WRITER": "none",  # the quotes alone: the bot's flow, not the writer's speed
+            }
+            with Container(image, volume, env) as bot:
+                await fake.wait_for("PUT", r"/applications/\d+/commands", timeout=300)
+                await asyncio.sleep(1)
+                await fake.send_message(f"<@{BOT_ID}> {FLAGSHIP}", author=ALICE)
+                (reply,) = await fake.wait_for("POST", MESSAGES, timeout=300)
+                health = await _healthy(bot)
+                metrics = await asyncio.to_thread(scrape, port)
+                started = time.monotonic()
+                code = await asyncio.to_thread(bot.stop)
+                return reply.json["content"], health, metrics, time.monotonic() - started, code
+
+    content, health, metrics, stopped_in, code = run(scenario())
+    assert "[1]" in content or "Institut des Arts Numériques" in json.dumps(content)
+    assert health.startswith("healthy")
+    assert sum(v for (n, _), v in metrics.items() if n == "revue_answers_total") == 1
+    assert value(metrics, "revue_connected") == 1
+    assert stopped_in < 10 and code == 0, (stopped_in, code)
+
+
+async def _healthy(bot: Container) -> str:
+    """``revue health`` inside the running container, once the first pulse is written."""
+    deadline = time.monotonic() + 60
+    while True:
+        done = await asyncio.to_thread(bot.exec, "revue", "health")
+        if done.returncode == 0 or time.monotonic() > deadline:
+            return done.stdout + done.stderr
+        await asyncio.sleep(1)
