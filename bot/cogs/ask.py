@@ -133,7 +133,7 @@ class Ask(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        # The server's settings, from memory (read from the state at most every few seconds).
+        # The server's settings, from memory (read again from the state after servers.TTL s).
         rules = await self.bot.servers.rules(message.guild.id if message.guild else None)
         busy = self.busy(message, rules)
         me = self.bot.user
