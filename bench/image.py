@@ -140,9 +140,8 @@ def main() -> None:
     try:
         started = time.monotonic()
         revue(args.image, "index", "--corpus", "corpus", volume=volume)
-        print(
-            f"- `revue index` of the bundled corpus in a new container: {time.monotonic() - started:.1f} s"
-        )
+        took = time.monotonic() - started
+        print(f"- `revue index` of the bundled corpus in a new container: {took:.1f} s")
         got = asyncio.run(run_bot(args.image, volume, args.questions))
     finally:
         podman("volume", "rm", "--force", volume)

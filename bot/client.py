@@ -19,8 +19,10 @@ from bot.health import PULSE_EVERY, PULSE_FILE, LoopLag, Pulse
 from bot.limits import Asker
 from bot.metrics import Metrics
 from bot.render import NO_PINGS
+from bot.servers import Servers
 from bot.settings import BotSettings
 from index.engine import Revue
+from index.storage.states import open_server_settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,6 +35,7 @@ COGS = (
     "bot.cogs.compare",
     "bot.cogs.feeds",
     "bot.cogs.feedback",
+    "bot.cogs.settings",
 )
 
 
@@ -80,6 +83,10 @@ class RevueBot(commands.Bot):
         self.desk = Desk(settings.limits(), settings.workers, self.metrics)
         # One answer log (state.db) for the answers sent, the votes and the follow-ups.
         self.answers = Answers(engine, self.desk.lookup)
+        # Each server's /settings over the environment's defaults, kept in memory.
+        self.servers = Servers(
+            lambda: open_server_settings(engine.settings), self.desk.lookup, settings
+        )
         self.lag = LoopLag()
         self.pulse_file = settings.health_file or engine.data_dir / PULSE_FILE
         self._warm_up: asyncio.Task[None] | None = None
@@ -187,6 +194,7 @@ class RevueBot(commands.Bot):
         await super().close()
         self.desk.close()
         self.answers.close()
+        self.servers.close()
 
 
 class ShardedRevueBot(RevueBot, commands.AutoShardedBot):

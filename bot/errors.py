@@ -22,6 +22,7 @@ from index.errors import (
 )
 
 log = logging.getLogger(__name__)
+CHANNEL = discord.AppCommandOptionType.channel
 
 GENERIC = "Something went wrong on my side; it has been logged."
 
@@ -68,6 +69,10 @@ def user_message(error: BaseException) -> str:
         return str(error)
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That command only works in a server."
+    if isinstance(error, app_commands.TransformerError) and error.type is CHANNEL:
+        # discord.py finds a channel option in the server's cache: not there, the bot cannot see
+        # it (or it is another server's).
+        return "I can't see that channel: give me View Channel there, or pick one of this server."
     if isinstance(error, RevueError):
         return "I couldn't answer that: the index is not in a usable state."
     return GENERIC
@@ -86,7 +91,9 @@ def expected(error: BaseException) -> bool:
     """Whether ``error`` is an everyday refusal (logged briefly) rather than a bug."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
-    return isinstance(error, RevueError | Refused | app_commands.CheckFailure)
+    return isinstance(
+        error, RevueError | Refused | app_commands.CheckFailure | app_commands.TransformerError
+    )
 
 
 class RevueTree(app_commands.CommandTree):

@@ -4,6 +4,7 @@ included (nothing embedded again), resumable, and answering as the original does
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +13,7 @@ from cli.main import cli
 from index.errors import ModelMismatch
 from index.storage import moving
 from index.storage.postgres.writer import PostgresWriter
+from index.storage.states import NEWS_OFF, ServerConfig, open_server_settings
 from tests.conftest import CORPUS
 from tests.test_indexing import Spy
 from tests.test_postgres import news
@@ -84,7 +86,9 @@ def test_a_database_of_another_model_is_not_overwritten(embedded, make_engine, p
         embedded.migrate_to(pg_url)
 
 
-def test_the_state_moves_too_feeds_answers_and_votes(embedded, make_engine, pg_url, tmp_path):
+def test_the_state_moves_too_feeds_answers_votes_and_server_settings(
+    embedded, make_engine, pg_url, tmp_path
+):
     from tests.fake_feeds import FeedServer, Item
 
     with FeedServer() as server:
@@ -99,9 +103,14 @@ def test_the_state_moves_too_feeds_answers_and_votes(embedded, make_engine, pg_u
     log.sent(first.id, channel_id=7, message_id=70)
     log.vote(first.id, user_id=99, vote="down")
     log.close()
+    servers = open_server_settings(embedded.settings)
+    servers.update(5, lambda c: replace(c, channels=(7,), news_channel=NEWS_OFF))
+    servers.close()
 
     report = json.loads(migrate(embedded, pg_url, "--json").stdout)
-    assert report["state"] == {"feeds": 1, "feed_entries": 1, "answers": 1, "votes": 1}
+    assert report["state"] == {
+        "feeds": 1, "feed_entries": 1, "answers": 1, "votes": 1, "server_settings": 1,
+    }  # fmt: skip
     moved = make_engine(tmp_path / "moved", database_url=pg_url)
     assert [f.url for f in moved.following.status()] == [server.url("/rss")]
     moved_log = moved.answers()
@@ -111,5 +120,10 @@ def test_the_state_moves_too_feeds_answers_and_votes(embedded, make_engine, pg_u
     second = moved_log.record("Again?", embedded.ask("Nick Turley"))
     assert second.id > first.id  # new answers do not collide with the copied ids
     moved_log.close()
+    moved_servers = open_server_settings(moved.settings)
+    assert moved_servers.all() == (ServerConfig(5, (7,), NEWS_OFF, None),)
+    moved_servers.close()
     again = json.loads(migrate(embedded, pg_url, "--json").stdout)
-    assert again["state"] == {"feeds": 0, "feed_entries": 0, "answers": 0, "votes": 0}
+    assert again["state"] == {
+        "feeds": 0, "feed_entries": 0, "answers": 0, "votes": 0, "server_settings": 0,
+    }  # fmt: skip

@@ -187,7 +187,7 @@ def test_processes_starting_at_once_migrate_a_new_database_once(
         assert sorted(pool.map(open_both, range(8))) == list(range(8))
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute("select name from revue_state_migrations order by name").fetchall()
-    assert [r[0] for r in rows] == ["001_feeds", "002_answers_and_votes"]
+    assert [r[0] for r in rows] == ["001_feeds", "002_answers_and_votes", "003_server_settings"]
 
 
 @pytest.fixture

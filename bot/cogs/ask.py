@@ -1,4 +1,4 @@
-"""Questions: mentions, every message in the configured channels, and ``/ask``; a reply to an
+"""Questions: mentions, every message in the server's question channels, and ``/ask``; a reply to an
 answer, or a message in a thread Revue started, is a follow-up of the answer's question."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot.errors import user_message
 from bot.filters import OUTLET, SINCE, UNTIL, outlet_choices
 from bot.limits import Ticket
 from bot.render import NO_PINGS, Reply, render_answer
+from bot.servers import Rules
 from bot.votes import vote_view
 from index.errors import RevueError
 from index.records import NO_FILTERS, Answer, AnswerRecord, Filters
@@ -110,34 +111,40 @@ class Ask(commands.Cog):
             final = answer
         await _edit(message, render_answer(final))
 
-    def question_in(self, message: discord.Message, follows: bool = False) -> str | None:
+    def question_in(
+        self, message: discord.Message, rules: Rules, follows: bool = False
+    ) -> str | None:
         """The question a message asks the bot, or None when it is not addressed to it (a
-        follow-up of one of its answers always is)."""
+        follow-up of one of its answers always is; so is every message in the server's question
+        channels)."""
         me = self.bot.user
         if me is None or message.author.bot or message.author.id == me.id:
             return None
         mentioned = any(u.id == me.id for u in message.mentions)
-        if not (mentioned or follows) and message.channel.id not in self.bot.settings.channels:
+        if not (mentioned or follows) and message.channel.id not in rules.channels:
             return None
         text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         return text if text or mentioned else None  # an image alone in a channel is no question
 
-    def busy(self, message: discord.Message) -> bool:
-        """Counts the message; whether its channel is busier than REVUE_THREAD_WHEN_BUSY."""
-        limit = self.bot.settings.thread_when_busy
+    def busy(self, message: discord.Message, rules: Rules) -> bool:
+        """Counts the message; whether its channel is busier than the server's rule
+        (``/settings busy-threads``, else REVUE_THREAD_WHEN_BUSY)."""
+        limit = rules.thread_when_busy
         count = self.pace.count(message.channel.id)
         return 0 < limit < count and not isinstance(message.channel, discord.Thread)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        busy = self.busy(message)
+        # The server's settings, from memory (read again from the state after servers.TTL s).
+        rules = await self.bot.servers.rules(message.guild.id if message.guild else None)
+        busy = self.busy(message, rules)
         me = self.bot.user
         if me is None or message.author.bot:
             return
         previous = await previous_answer(self.answers, message, me.id)
         # A reply to Revue is addressed to it, even to a message that is not an answer.
         follows = previous is not None or replies_to(message, me.id)
-        question = self.question_in(message, follows=follows)
+        question = self.question_in(message, rules, follows=follows)
         if question is None:
             return
         if not question:

@@ -1,5 +1,6 @@
 """Followed feeds: ``/follow`` and ``/unfollow`` (admins), ``/following``, and the poll that
-saves and indexes new entries in the background, announcing each batch in the news channel."""
+saves and indexes new entries in the background, announcing each batch in each server's news
+channel."""
 
 from __future__ import annotations
 
@@ -109,15 +110,29 @@ class Feeds(commands.Cog):
             return report
 
     async def announce(self, report: PollReport) -> None:
+        """The batch in each server's news channel (``/settings news-channel``, else
+        REVUE_NEWS_CHANNEL), whichever servers this process's shards carry: the one process
+        that polled announces for all of them."""
         text = announcement(report) if report.index is not None else None
-        channel_id = self.bot.settings.news_channel
-        if text is None or channel_id is None:
+        if text is None:
             return
         try:
-            channel = self.bot.get_partial_messageable(channel_id)
-            await channel.send(text, allowed_mentions=NO_PINGS, suppress_embeds=True)
-        except discord.HTTPException:
-            log.warning("could not announce new articles in %s", channel_id, exc_info=True)
+            channels = await self.bot.servers.news_channels(self.server_of)
+        except Exception:
+            log.exception("could not read where to announce new articles")
+            return
+        for channel_id in channels:
+            try:
+                channel = self.bot.get_partial_messageable(channel_id)
+                await channel.send(text, allowed_mentions=NO_PINGS, suppress_embeds=True)
+            except discord.HTTPException:
+                log.warning("could not announce new articles in %s", channel_id, exc_info=True)
+
+    def server_of(self, channel_id: int) -> int | None:
+        """The server of a channel this process sees (None: not in its cache)."""
+        channel = self.bot.get_channel(channel_id)
+        guild = getattr(channel, "guild", None)
+        return guild.id if guild is not None else None
 
     @app_commands.command(name="follow")
     @app_commands.describe(url="The address of an RSS or Atom feed")

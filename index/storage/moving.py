@@ -1,5 +1,6 @@
 """Moving an index from SQLite + FAISS to PostgreSQL (``revue migrate --to``), vectors included:
-nothing is embedded again; then the state beside it (followed feeds, answers, votes).
+nothing is embedded again; then the state beside it (followed feeds, answers, votes, server
+settings).
 
 The copy is an indexing run whose embeddings come from the SQLite store: articles are staged
 in batches, each committed, so an interrupted copy resumes where it stopped (what is staged

@@ -264,3 +264,46 @@ class AnswerStore(Protocol):
         ...
 
     def feedback(self, vote: VoteKind | None = None) -> list[Feedback]: ...
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """What a Discord server's managers set with ``/settings``. None: not set, so the bot's
+    environment default applies (``REVUE_CHANNELS``, ``REVUE_NEWS_CHANNEL``,
+    ``REVUE_THREAD_WHEN_BUSY``); a manager who turns a default off stores "nothing" instead:
+    no channels ``()``, news channel ``NEWS_OFF``, busy threads 0 (never)."""
+
+    server_id: int
+    channels: tuple[int, ...] | None = None  # channels where every message is a question
+    news_channel: int | None = None  # where new feed articles are announced
+    thread_when_busy: int | None = None  # messages per minute above which answers get a thread
+
+    def is_empty(self) -> bool:
+        """Nothing is set: every default applies."""
+        return self.channels is None and self.news_channel is None and self.thread_when_busy is None
+
+
+# A news channel turned off: Discord ids are never 0, and a column of ids keeps it plainly.
+NEWS_OFF = 0
+
+
+class ServerSettings(Protocol):
+    """Each Discord server's ``ServerConfig`` (``state.db``'s ``server_settings`` table, or
+    PostgreSQL's); thread-safe. ``states.open_server_settings`` opens one; the caller closes it."""
+
+    def close(self) -> None: ...
+
+    def get(self, server_id: int) -> ServerConfig:
+        """The server's settings (all None when nothing is stored for it)."""
+        ...
+
+    def all(self) -> tuple[ServerConfig, ...]:
+        """Every server with something set, by id."""
+        ...
+
+    def update(
+        self, server_id: int, change: Callable[[ServerConfig], ServerConfig]
+    ) -> ServerConfig:
+        """Store ``change(current)`` in one transaction, so that two managers changing the same
+        server at once (e.g. each adding a channel) both count; returns what is stored now."""
+        ...

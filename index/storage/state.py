@@ -1,5 +1,6 @@
-"""What Revue remembers besides the index: followed feeds, and the answers the bot sent with the
-votes on them, in ``state.db`` beside the index (``sqlite_utils.Migrations``, its own set).
+"""What Revue remembers besides the index: followed feeds, the answers the bot sent with the
+votes on them, and each Discord server's settings, in ``state.db`` beside the index
+(``sqlite_utils.Migrations``, its own set).
 
 A separate file, because the index is rebuilt under a writer lock, one generation at a time,
 while these rows are written at any moment by the bot (a vote, a feed polled) and must survive
@@ -77,6 +78,21 @@ def _answers_and_votes(db: sqlite_utils.Database) -> None:
         pk=("answer_id", "user_id"),  # one vote per user per answer: a second click changes it
         not_null={"answer_id", "user_id", "vote", "voted_at"},
         foreign_keys=[("answer_id", "answers", "id")],
+    )
+
+
+@MIGRATIONS(name="003_server_settings")
+def _server_settings(db: sqlite_utils.Database) -> None:
+    # What each Discord server's managers set with /settings; NULL: not set, the bot's
+    # environment default applies (``protocols.ServerConfig``). A row with nothing set is deleted.
+    db.table("server_settings").create(
+        {
+            "server_id": int,
+            "channels": str,  # comma-separated channel ids; "" for none
+            "news_channel": int,  # 0: announcements turned off
+            "thread_when_busy": int,  # 0: never
+        },
+        pk="server_id",
     )
 
 

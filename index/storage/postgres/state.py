@@ -1,6 +1,7 @@
 """The state tables in PostgreSQL: followed feeds, the answers the bot sent and the votes on
-them, with the same columns as SQLite's ``state.db`` (``storage.state``) so that the same
-records come back. Times are ``timestamptz``; Discord ids are ``bigint`` (snowflakes need 64 bits).
+them, each Discord server's settings, with the same columns as SQLite's ``state.db``
+(``storage.state``) so that the same records come back. Times are ``timestamptz``; Discord ids
+are ``bigint`` (snowflakes need 64 bits).
 """
 
 from __future__ import annotations
@@ -68,4 +69,18 @@ ANSWERS_AND_VOTES = Migration(
     ),
 )
 
-MIGRATIONS = (FEEDS, ANSWERS_AND_VOTES)
+SERVER_SETTINGS = Migration(
+    "003_server_settings",
+    (
+        # What each Discord server's managers set with /settings; NULL: not set, the bot's
+        # environment default applies. A row with nothing set is deleted.
+        """CREATE TABLE server_settings (
+            server_id bigint PRIMARY KEY,
+            channels text,  -- comma-separated channel ids, as SQLite keeps them; '' for none
+            news_channel bigint,  -- 0: announcements turned off
+            thread_when_busy integer CHECK (thread_when_busy >= 0)  -- 0: never
+        )""",
+    ),
+)
+
+MIGRATIONS = (FEEDS, ANSWERS_AND_VOTES, SERVER_SETTINGS)

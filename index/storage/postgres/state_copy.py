@@ -1,6 +1,7 @@
-"""Copying ``state.db`` (followed feeds, the entries they saved, answers and votes) into the
-database, for ``revue migrate``: a bot moved to PostgreSQL keeps following the same feeds
-without saving their entries again, and votes on its old messages still find their answers.
+"""Copying ``state.db`` (followed feeds, the entries they saved, answers and votes, each Discord
+server's settings) into the database, for ``revue migrate``: a bot moved to PostgreSQL keeps
+following the same feeds without saving their entries again, votes on its old messages still
+find their answers, and each server keeps its /settings.
 
 Rows already there are left as they are (``on conflict do nothing``), so a second run copies
 only what is new; answer ids are kept (votes and follow-ups point at them), and the identity
@@ -32,6 +33,7 @@ TABLES: dict[str, tuple[str, ...]] = {
         "created_at", "previous_id", "channel_id", "message_id",
     ),
     "votes": ("answer_id", "user_id", "vote", "voted_at"),
+    "server_settings": ("server_id", "channels", "news_channel", "thread_when_busy"),
 }  # fmt: skip
 
 
