@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -65,3 +67,18 @@ def serve_forever(engine: Revue, settings: BotSettings) -> None:
     except (discord.GatewayNotFound, discord.ConnectionClosed, OSError) as exc:
         reason = f"{exc.__class__.__name__}: {exc}"
         raise CannotServe(f"could not stay connected to Discord ({reason})") from None
+
+
+def unfinished_work(grace: float = 2.0) -> list[str]:
+    """The bot's worker threads still busy ``grace`` seconds after it closed: an answer being
+    read or written by the language model, which cannot be interrupted (10 to 25 s on 2 cores,
+    longer with a slow endpoint). Python would wait for them at exit, past `docker stop`'s 10 s,
+    and the container would be killed instead of exiting."""
+    deadline = time.monotonic() + grace
+    for thread in _workers():
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [t.name for t in _workers()]
+
+
+def _workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("revue-") and t.is_alive()]

@@ -17,6 +17,8 @@ from cli.main import cli
 from tests.conftest import ROOT
 from tests.deadlines import HANG
 from tests.fake_discord import BOT_ID, FakeDiscord, user
+from tests.fake_llm import FakeLLM, Reply
+from tests.settle import until
 from tests.test_bot import MESSAGES, field_text, run
 
 pytestmark = pytest.mark.model  # starts or loads the real embedding model
@@ -44,12 +46,14 @@ def revue() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
 
 
-async def start(fake: FakeDiscord, data_dir: Path, cwd: Path) -> asyncio.subprocess.Process:
+async def start(
+    fake: FakeDiscord, data_dir: Path, cwd: Path, more: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         *revue(),
         "bot",
         cwd=cwd,
-        env=bot_env(fake, data_dir),
+        env=bot_env(fake, data_dir) | (more or {}),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -76,6 +80,36 @@ def test_revue_bot_process_answers_and_exits_0_on_sigterm(seed_engine, tmp_path)
     assert code == 0, err.decode()
     assert "Nick Turley" in field_text(reply.json)
     assert b"fake-token" not in err and b"Traceback" not in err
+
+
+def test_sigterm_while_an_answer_is_written_exits_without_waiting_for_the_writer(
+    seed_engine, tmp_path
+):
+    """The writer's reply would come after the test's deadline: a stop that waited for it (as
+    Python waits for busy worker threads at exit) would outlast `docker stop`'s 10 s."""
+    with FakeLLM(Reply("Never sent [1].", delay=3 * HANG)) as llm:
+
+        async def scenario() -> tuple[int, bytes]:
+            async with FakeDiscord() as fake:
+                env = {"REVUE_LLM_URL": llm.url, "REVUE_WRITER": "endpoint"}
+                proc = await start(fake, seed_engine.data_dir, tmp_path, env)
+                try:
+                    await asyncio.wait_for(fake.ready.wait(), HANG)
+                    await fake.send_message(f"<@{BOT_ID}> Who is Nick Turley?", author=ALICE)
+                    await fake.wait_for("POST", MESSAGES)
+                    await until(lambda: llm.writes, "the writer asked")
+                    proc.send_signal(signal.SIGTERM)
+                    _, err = await asyncio.wait_for(proc.communicate(), HANG)
+                finally:
+                    if proc.returncode is None:
+                        proc.kill()
+                        await proc.wait()
+                return proc.returncode or 0, err
+
+        code, err = run(scenario())
+    assert code == 0, err.decode()
+    assert b"not waiting for 1 answer(s) still being read or written" in err
+    assert b"Traceback" not in err
 
 
 def test_missing_message_content_intent_is_one_sentence(seed_engine, tmp_path):
