@@ -25,6 +25,9 @@ from index.engine import Revue
 from index.storage.states import open_server_settings
 
 log = logging.getLogger(__name__)
+# Questions failed in a row past which the bot is unhealthy: one can fail on its own (a bad
+# passage, a timeout); three in a row, with nothing answered between, is the bot, not them.
+FAILING = 3
 T = TypeVar("T")
 
 COGS = (
@@ -91,6 +94,8 @@ class RevueBot(commands.Bot):
         self.pulse_file = settings.health_file or engine.data_dir / PULSE_FILE
         self._warm_up: asyncio.Task[None] | None = None
         self._pulse: asyncio.Task[None] | None = None
+        self._pulse_failed = False
+        self.load_error: str | None = None
 
     async def setup_hook(self) -> None:
         self.lag.start()
@@ -134,30 +139,49 @@ class RevueBot(commands.Bot):
         return self.ws is not None and self.ws.open
 
     async def _beat(self) -> None:
-        """Every PULSE_EVERY seconds: the pulse for `revue health`, and the index's size for
-        the metrics (read on a lookup thread: it is a query)."""
+        """Every PULSE_EVERY seconds: the pulse for `revue health`, written from the loop
+        whatever else waits, and the index's size for the metrics, read on a lookup thread
+        (a query: a slow database must not stop the pulse)."""
+        sizing: asyncio.Task[None] | None = None
         while True:
             self._write_pulse(self.connected())
-            try:
-                self.metrics.index(await self.desk.lookup(self.engine.size))
-            except Exception as exc:  # the index is being replaced, or the database is away
-                log.debug("could not read the index's size: %s", exc)
+            if sizing is None or sizing.done():
+                sizing = asyncio.create_task(self._read_size())
             await asyncio.sleep(PULSE_EVERY)
 
-    def _write_pulse(self, connected: bool) -> None:
+    async def _read_size(self) -> None:
         try:
-            Pulse(time.time(), connected, self._lag(), self._wait()).write(self.pulse_file)
+            self.metrics.index(await self.desk.lookup(self.engine.size))
+        except Exception as exc:  # the index is being replaced, or the database is away
+            log.debug("could not read the index's size: %s", exc)
+
+    def trouble(self) -> str | None:
+        """Why questions cannot be answered now, as far as the bot knows; None when they can."""
+        if self.load_error is not None:
+            return f"the models could not be loaded ({self.load_error})"
+        if self.metrics.failing >= FAILING:
+            return f"the last {self.metrics.failing} questions failed"
+        return None
+
+    def _write_pulse(self, connected: bool) -> None:
+        pulse = Pulse(time.time(), connected, self._lag(), self._wait(), self.trouble())
+        try:
+            pulse.write(self.pulse_file)
+            self._pulse_failed = False
         except OSError as exc:
-            log.warning(
-                "could not write the pulse for `revue health` to %s: %s", self.pulse_file, exc
-            )
+            if not self._pulse_failed:  # once, not every 10 s
+                log.warning(
+                    "cannot write the pulse for `revue health` to %s: %s", self.pulse_file, exc
+                )
+            self._pulse_failed = True
 
     async def _load_model(self) -> None:
         """Load the models now, off the event loop, so the first answer is quick."""
         try:
             await self.desk.maintain(self.engine.load)
-        except Exception:
+        except Exception as exc:
             log.exception("could not load the models")
+            self.load_error = str(exc) or exc.__class__.__name__
 
     async def on_ready(self) -> None:
         assert self.user is not None

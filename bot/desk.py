@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from bot.limits import Asker, Limits, Refusal, Throttle, Ticket
-from bot.metrics import Metrics, server_label
+from bot.metrics import Metrics
 
 T = TypeVar("T")
 # Written answers waiting at most: the embedded writer takes 10.5 s (p50) to 24.5 s (p95) each on
@@ -119,11 +119,8 @@ class Desk:
 
     def admit(self, asker: Asker) -> Ticket:
         """A ticket to ask now (release it when the answer is sent), or ``Refused``."""
-        server = server_label(asker.server)
-        self.metrics.questions.labels(server).inc()
         admitted = self.throttle.admit(asker)
         if isinstance(admitted, Refusal):
-            self.metrics.refusals.labels(server, admitted.why.value).inc()
             raise Refused(admitted)
         return admitted
 
@@ -146,8 +143,10 @@ class Desk:
             del self.at_desk[key]
 
     def longest_wait(self) -> float:
-        """Seconds the question longest at the desk has been there (0: none is)."""
-        return time.monotonic() - min(self.at_desk.values()) if self.at_desk else 0.0
+        """Seconds the question longest at the desk has been there, drafting, reading or
+        writing (0: none is). Read from the metrics' thread: one call, no check-then-read."""
+        came = min(self.at_desk.values(), default=None)
+        return 0.0 if came is None else time.monotonic() - came
 
     async def lookup(self, work: Callable[[], T]) -> T:
         """A quick read of the engine, off the event loop, on the lookup threads."""
@@ -165,11 +164,13 @@ class Desk:
     async def write(self, work: Callable[[], T], stage: str = "write") -> T:
         """``work()`` on the writer's single worker (reading and writing: one language model)."""
         self.writing += 1
-        started = time.monotonic()
+        key = object()
+        self.at_desk[key] = started = time.monotonic()
         try:
             return await asyncio.get_running_loop().run_in_executor(self.writer, work)
         finally:
             self.writing -= 1
+            del self.at_desk[key]
             self.metrics.stages.labels(stage).observe(time.monotonic() - started)
 
     def close(self) -> None:

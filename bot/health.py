@@ -87,6 +87,7 @@ class Pulse:
     connected: bool  # logged in, every shard's gateway open
     lag: float  # the event loop's longest lag over the last beat, in seconds
     longest_wait: float  # seconds the oldest question now at the desk has been there
+    trouble: str | None = None  # why the bot cannot answer, as it knows (no index, no model…)
 
     def problem(self, now: float) -> str | None:
         """Why the bot is unhealthy, or None when it is well."""
@@ -98,7 +99,7 @@ class Pulse:
             return f"the event loop is held ({self.lag:.1f} s late)"
         if self.longest_wait > STUCK_AFTER:
             return f"a question has waited {self.longest_wait:.0f} s for its answer"
-        return None
+        return self.trouble
 
     def write(self, path: Path) -> None:
         """Replace the pulse at ``path`` at once (a reader never sees half of one)."""

@@ -12,12 +12,13 @@ self-hosted bot is in; past thousands, drop the label with a relabelling rule.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from index.errors import InvalidFilter, InvalidQuestion
 from index.records import Answer, IndexSize
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 # (docs/benchmarks.md), a wait in line anything up to minutes.
 BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0, 120.0)
 STAGES = ("wait", "draft", "read", "write", "send")
+
+
+class MetricsUnavailable(Exception):
+    """The metrics endpoint cannot listen where it was told to; the message names the setting."""
 
 
 class Metrics:
@@ -45,7 +50,7 @@ class Metrics:
         )
         self.refusals = Counter(
             "revue_refusals",
-            "Questions refused by the fair limits",
+            "Questions refused: by the fair limits, or invalid (empty, too long, a bad filter)",
             [*per_server, "why"],
             registry=r,
         )
@@ -78,16 +83,46 @@ class Metrics:
                 "revue_index_generation", "Commits that made the index", registry=r
             ),
         }
+        self.failing = 0  # questions failed in a row: the health check's "still answering"
         self._server: WSGIServer | None = None
         self.port: int | None = None
+
+    # Each question is counted once when it comes (``asked``) and once more by its outcome:
+    # ``answered`` (quotes or a decline, once read), ``refused`` or ``failed``.
+    def asked(self, server: int) -> None:
+        self.questions.labels(server_label(server)).inc()
 
     def answered(self, server: int, answer: Answer) -> None:
         """A question's final answer: quotes, or a decline."""
         counter = self.declines if answer.abstained else self.answers
         counter.labels(server_label(server)).inc()
+        self.failing = 0
+
+    def refused(self, server: int, why: str) -> None:
+        self.refusals.labels(server_label(server), why).inc()
 
     def failed(self, server: int) -> None:
         self.failures.labels(server_label(server)).inc()
+        self.failing += 1
+
+    def ended(self, server: int, error: BaseException) -> None:
+        """A question that ended in ``error``: refused (the fair limits, an invalid question
+        or filter) or failed (anything else)."""
+        why = refused_because(error)
+        if why is None:
+            self.failed(server)
+        else:
+            self.refused(server, why)
+
+    @contextmanager
+    def question(self, server: int) -> Iterator[None]:
+        """Count a question, and its outcome when it ends in an exception (which goes on)."""
+        self.asked(server)
+        try:
+            yield
+        except Exception as exc:
+            self.ended(server, exc)
+            raise
 
     def timed(self, stage: str) -> AbstractContextManager[object]:
         """Time the block as ``stage``."""
@@ -106,8 +141,15 @@ class Metrics:
             gauge.set(getattr(size, name))
 
     def serve(self, port: int, host: str = "0.0.0.0") -> int:  # noqa: S104 - a container's port
-        """Serve ``/metrics`` on ``host:port`` (0: any free port); the port."""
-        server, _ = start_http_server(port, host, registry=self.registry)
+        """Serve ``/metrics`` on ``host:port`` (0: any free port); the port.
+        ``MetricsUnavailable`` when that address cannot be taken."""
+        try:
+            server, _ = start_http_server(port, host, registry=self.registry)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise MetricsUnavailable(
+                f"REVUE_METRICS_PORT={port}: cannot serve metrics on {host}:{port} ({reason})"
+            ) from None
         self._server = server
         self.port = server.server_port
         log.info("metrics at http://%s:%d/metrics", host, self.port)
@@ -118,6 +160,17 @@ class Metrics:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+def refused_because(error: BaseException) -> str | None:
+    """Why a question was refused, or None when ``error`` is a failure."""
+    refusal = getattr(error, "refusal", None)  # bot.desk.Refused: the fair limits
+    if refusal is not None:
+        return str(refusal.why.value)
+    cause = getattr(error, "original", None) or error  # as the command tree wraps it
+    if isinstance(cause, InvalidQuestion | InvalidFilter):
+        return "invalid"
+    return None
 
 
 def server_label(server: int) -> str:

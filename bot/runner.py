@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.client import make_bot
+from bot.metrics import MetricsUnavailable
 
 if TYPE_CHECKING:
     from bot.settings import BotSettings
@@ -64,6 +65,8 @@ def serve_forever(engine: Revue, settings: BotSettings) -> None:
         raise CannotServe(INTENT_HELP) from None
     except discord.LoginFailure:
         raise CannotServe(BAD_TOKEN) from None
+    except MetricsUnavailable as exc:
+        raise CannotServe(str(exc)) from None
     except (discord.GatewayNotFound, discord.ConnectionClosed, OSError) as exc:
         reason = f"{exc.__class__.__name__}: {exc}"
         raise CannotServe(f"could not stay connected to Discord ({reason})") from None

@@ -18,7 +18,13 @@ done
 root=$(mktemp -d /var/tmp/revue-base.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 echo "base image $BASE: debootstrap bookworm from $MIRROR (a few minutes)"
-debootstrap --variant=minbase bookworm "$root" "$MIRROR" >"$root.log" 2>&1 || {
+# Debian's archive key checks what comes over plain http (debootstrap would go on without it).
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+[ -f "$keyring" ] || {
+    echo "$keyring is missing: apt-get install debian-archive-keyring"
+    exit 1
+}
+debootstrap --keyring="$keyring" --variant=minbase bookworm "$root" "$MIRROR" >"$root.log" 2>&1 || {
     tail -20 "$root.log"
     exit 1
 }

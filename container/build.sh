@@ -24,5 +24,5 @@ fi
 # BUILD_ARGS: more options, e.g. --no-cache
 podman build --isolation chroot --network host --format docker "${args[@]}" ${BUILD_ARGS:-} \
     -t "$IMAGE" .
-# Images an earlier build left untagged (each holds gigabytes of layers); the cache stays.
-podman image prune --force >/dev/null
+# Revue's images that an earlier build left untagged (each holds gigabytes); the cache stays.
+podman image prune --force --filter label=org.opencontainers.image.title=revue >/dev/null

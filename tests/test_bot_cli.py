@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,29 @@ def test_sigterm_while_an_answer_is_written_exits_without_waiting_for_the_writer
     assert code == 0, err.decode()
     assert b"not waiting for 1 answer(s) still being read or written" in err
     assert b"Traceback" not in err
+
+
+def test_a_taken_metrics_port_is_one_sentence_naming_the_setting(seed_engine, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        async def scenario() -> tuple[int, str]:
+            async with FakeDiscord() as fake:
+                more = {"REVUE_METRICS_PORT": str(port)}
+                proc = await start(fake, seed_engine.data_dir, tmp_path, more)
+                _, err = await asyncio.wait_for(proc.communicate(), HANG)
+                return proc.returncode or 0, err.decode()
+
+        code, err = run(scenario())
+    assert code == 1
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith(f"revue: REVUE_METRICS_PORT={port}: cannot serve metrics on 0.0.0.0:{port} (")
+    )
+    assert "Traceback" not in err
 
 
 def test_missing_message_content_intent_is_one_sentence(seed_engine, tmp_path):

@@ -150,14 +150,21 @@ class Ask(commands.Cog):
         if not question:
             await message.reply(HELP, allowed_mentions=NO_PINGS)
             return
+        server = message.guild.id if message.guild else 0
+        self.bot.metrics.asked(server)
         try:
             self.bot.engine.check_question(question)
             ticket = self.desk.admit(asker(message))
         except (RevueError, Refused) as exc:
+            self.bot.metrics.ended(server, exc)
             await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
             return
-        with ticket:  # released by reply_to once the engine is done, or here whatever happens
-            shown = await self.reply_to(message, ticket, question, previous, busy)
+        try:
+            with ticket:  # released by reply_to once the engine is done, or here whatever happens
+                shown = await self.reply_to(message, ticket, question, previous, busy)
+        except Exception as exc:  # the answer could not be sent (reply_to counts the rest)
+            self.bot.metrics.ended(server, exc)
+            raise
         if shown is not None:
             await self.finish(shown)
 
@@ -180,7 +187,7 @@ class Ask(commands.Cog):
                 log.info("question from %s refused: %s", message.author.id, exc)
             else:
                 log.exception("answering message %s failed", message.id)
-                self.bot.metrics.failed(ticket.asker.server)
+            self.bot.metrics.ended(ticket.asker.server, exc)
             await message.reply(user_message(exc), allowed_mentions=NO_PINGS)
             return None
         ticket.release()  # the answer is ready: a follow-up sent the moment it shows is welcome
@@ -234,24 +241,26 @@ class Ask(commands.Cog):
         until: str | None = None,
     ) -> None:
         """Ask a question about the news coverage; the answer quotes its sources."""
-        self.bot.engine.check_question(question)
-        filters = parse_filters(outlet, since, until)
-        result = await self.bot.deferred(
-            interaction, lambda: self.bot.engine.draft(question, 10, filters), stage="draft"
-        )
-        record = await self.remember(question, result.answer)
-        reply = self.first_reply(result)
-        async with self.answers.showing():
-            with self.bot.metrics.timed("send"):
-                sent = await interaction.followup.send(
-                    reply.content,
-                    embeds=reply.embeds,
-                    view=vote_view(record.id) if record else discord.utils.MISSING,
-                    allowed_mentions=NO_PINGS,
-                    wait=True,
-                )
-            await self.shown(record, sent)
-        await self.finish(Shown(sent, result, record, interaction.guild_id or 0))
+        server = interaction.guild_id or 0
+        with self.bot.metrics.question(server):  # errors go on to the tree's handler
+            self.bot.engine.check_question(question)
+            filters = parse_filters(outlet, since, until)
+            result = await self.bot.deferred(
+                interaction, lambda: self.bot.engine.draft(question, 10, filters), stage="draft"
+            )
+            record = await self.remember(question, result.answer)
+            reply = self.first_reply(result)
+            async with self.answers.showing():
+                with self.bot.metrics.timed("send"):
+                    sent = await interaction.followup.send(
+                        reply.content,
+                        embeds=reply.embeds,
+                        view=vote_view(record.id) if record else discord.utils.MISSING,
+                        allowed_mentions=NO_PINGS,
+                        wait=True,
+                    )
+                await self.shown(record, sent)
+        await self.finish(Shown(sent, result, record, server))
 
     @ask.autocomplete("outlet")
     async def outlet_choices(

@@ -139,7 +139,13 @@ class Settings(commands.GroupCog, group_name="settings", group_description="My s
         if why is not None:
             await self.reply(interaction, why)
             return
-        await self.change(interaction, self.with_channels(guild, lambda cs: (*cs, channel.id)))
+
+        # The change is applied to the stored value as it is then (another manager may have
+        # changed it meanwhile): it adds the channel once, and never past MAX_CHANNELS.
+        def add(cs: tuple[int, ...]) -> tuple[int, ...]:
+            return cs if channel.id in cs or len(cs) >= MAX_CHANNELS else (*cs, channel.id)
+
+        await self.change(interaction, self.with_channels(guild, add))
         await self.reply(interaction, f"Every message in {channel.mention} is now a question.")
 
     @channels.command(name="remove")

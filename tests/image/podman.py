@@ -25,16 +25,19 @@ def podman(*args: str, timeout: float = 900) -> str:
     return done.stdout
 
 
-def revue(
-    image: str, *command: str, volume: str | None = None, entrypoint: str | None = None
-) -> str:
-    """A one-off container with no network at all: ``revue COMMAND`` (or ``COMMAND`` with
-    another ``entrypoint``, "" for none), /data on ``volume``; what it printed."""
-    options = ["--rm", "--network", "none", "--no-healthcheck"]
+def revue(image: str, *command: str, volume: str | None = None, **how: str) -> str:
+    """A one-off container, with no network at all unless ``network="host"``: ``revue COMMAND``
+    (or ``COMMAND`` with another ``entrypoint``, "" for none; as ``user``), /data on ``volume``
+    and /data/feeds on ``feeds``; what it printed."""
+    options = ["--rm", "--network", how.get("network", "none"), "--no-healthcheck"]
     if volume:
         options += ["--volume", f"{volume}:/data"]
-    if entrypoint is not None:
-        options += ["--entrypoint", entrypoint]
+    if "feeds" in how:
+        options += ["--volume", f"{how['feeds']}:/data/feeds"]
+    if "entrypoint" in how:
+        options += ["--entrypoint", how["entrypoint"]]
+    if "user" in how:
+        options += ["--user", how["user"]]
     return podman(*RUN, *options, image, *command)
 
 

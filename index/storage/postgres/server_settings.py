@@ -59,10 +59,14 @@ class PostgresServerSettings:
                 conn.execute("DELETE FROM server_settings WHERE server_id = %s", [server_id])
                 return new
             values = row(new)
+            # An upsert, not an UPDATE: a reset by another process may have deleted the row
+            # while this one waited on its lock (an UPDATE would then change nothing).
             conn.execute(
-                "UPDATE server_settings SET channels = %s, news_channel = %s, "
-                "thread_when_busy = %s WHERE server_id = %s",
-                [*(values[c] for c in COLUMNS[1:]), server_id],
+                "INSERT INTO server_settings (server_id, channels, news_channel, thread_when_busy)"
+                " VALUES (%s, %s, %s, %s) ON CONFLICT (server_id) DO UPDATE SET"
+                " channels = excluded.channels, news_channel = excluded.news_channel,"
+                " thread_when_busy = excluded.thread_when_busy",
+                [server_id, *(values[c] for c in COLUMNS[1:])],
             )
             return new
 
