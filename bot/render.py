@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
+from index.coverage.firsts import as_of_line, first_line
 from index.records import Answer, ArticleInfo, Citation, Copy
 
 CONTENT_LIMIT = 2000
@@ -76,6 +77,9 @@ def _title_line(c: Citation) -> str:
     title = trim(escape_markdown(" ".join((c.title or c.article_id).split())), 200)
     title = title.replace("[", "(").replace("]", ")")
     line = linked(title, c.url)
+    first = first_line(c)
+    if first:
+        line += f"\n*{trim(escape_markdown(first), 200)}*"
     return f"{line}\n*{_also_in(c.also_in)}*" if c.also_in else line
 
 
@@ -144,10 +148,13 @@ def render_answer(answer: Answer, writing: str | None = None, reading: bool = Fa
         note = READING if reading else WRITING
         text = _model_text(writing) if writing else escape_mentions(answer.answer)
         return Reply(trim(text, CONTENT_LIMIT - len(note) - 1) + "\n" + note, embeds)
+    as_of = f"\n*{as_of_line(answer)}*" if answer.as_of else ""
     if written is not None and written.shown:
-        text = trim(_model_text(written.text), CONTENT_LIMIT - len(WRITTEN_NOTE) - 1)
-        return Reply(f"{text}\n{WRITTEN_NOTE}", embeds)
-    return Reply(fit_answer(escape_mentions(answer.answer)), embeds)
+        room = CONTENT_LIMIT - len(WRITTEN_NOTE) - len(as_of) - 1
+        return Reply(f"{trim(_model_text(written.text), room)}\n{WRITTEN_NOTE}{as_of}", embeds)
+    return Reply(
+        fit_answer(escape_mentions(answer.answer), CONTENT_LIMIT - len(as_of)) + as_of, embeds
+    )
 
 
 def _model_text(text: str) -> str:

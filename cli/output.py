@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from index.coverage.firsts import as_of_line, first_line
 from index.records import Answer, ArticleInfo, Citation, Copy, Hit, Stage, Written, byline
 
 if TYPE_CHECKING:
@@ -104,6 +105,9 @@ def render_answer(answer: Answer) -> str:
         lines = [written.text, "", f"(written by {written.model} from the quotes below)"]
     if answer.filters:
         lines.append(f"(only articles {answer.filters.describe()})")
+    as_of = as_of_line(answer)
+    if as_of and not answer.abstained:
+        lines.append(as_of)
     for c in answer.citations:
         lines += citation_lines(c)
     return "\n".join(lines)
@@ -118,6 +122,9 @@ def citation_lines(c: Citation) -> list[str]:
     if c.also_in:
         lines.append(f"    also in: {copies_line(c.also_in)}")
     lines.append(f"    “{c.quote}” (characters {c.start}–{c.end} of {c.article_id})")
+    first = first_line(c)
+    if first:
+        lines.append(f"    {first}")
     return lines
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from index.conversation import AnswerLog
+from index.coverage.firsts import Tracer
 from index.errors import InvalidQuestion
 from index.following import Following, PollReport
 from index.indexing.pipeline import Progress, run_index
@@ -244,7 +245,26 @@ class Revue:
             reader.score if reader is not None else None,
         )
         config = self.answer_config if read else UNREAD
-        return compose(evidence, judges, config)
+        answer = compose(evidence, judges, config)
+        # Traced once, on the answer shown in the end: a draft that will be read is not.
+        if read and self.settings.first_reports:
+            answer = self.tracer.trace(answer, evidence.articles)
+        return answer
+
+    @property
+    def tracer(self) -> Tracer:
+        """Finds who stated each quoted fact first (index.coverage.firsts)."""
+        return Tracer(self._similar, self.embedder.encode_passages, self._fetch)
+
+    def _similar(self, text: str, k: int) -> list[Hit]:
+        query = text[: self.settings.max_question_chars]
+        qvec = self.embedder.encode_queries([query])[0]
+        with self.reading() as (retriever, _):
+            return retriever.search(query, qvec, k=k)
+
+    def _fetch(self, ids: set[str]) -> dict[str, Article]:
+        with self.reading() as (_, store):
+            return _articles(store, ids)
 
     def draft(self, question: str, k: int = 10, filters: Filters = NO_FILTERS) -> Draft:
         """The answer to show at once: where a language model reads (seconds a passage), the

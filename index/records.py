@@ -163,6 +163,39 @@ class ArticleInfo(_Bylined):
 
 
 @dataclass(frozen=True)
+class FigureChange:
+    """The articles stating a quoted fact give different figures: the latest dated one, and
+    the earliest that gave another."""
+
+    latest: str
+    latest_article: str
+    latest_source: str | None
+    latest_date: str | None
+    earlier: str
+    earlier_source: str | None
+    earlier_date: str | None
+    quoted_is_latest: bool
+
+
+@dataclass(frozen=True)
+class FirstReport:
+    """The first indexed article stating a quoted fact (its wire copies and other articles
+    saying the same included), and how many outlets and articles state it."""
+
+    article_id: str
+    source: str | None
+    date: str | None
+    title: str | None
+    outlets: int
+    articles: int
+    figure: FigureChange | None = None
+
+    @property
+    def byline(self) -> str:
+        return byline(self.source, self.date)
+
+
+@dataclass(frozen=True)
 class Citation(_Bylined):
     """A numbered verbatim quote: ``quote == article.text[start:end]``."""
 
@@ -177,6 +210,7 @@ class Citation(_Bylined):
     end: int
     score: float
     also_in: tuple[Copy, ...] = ()  # where else the same dispatch ran
+    first: FirstReport | None = None  # who stated the fact first (index.coverage.firsts)
 
 
 @dataclass(frozen=True)
@@ -243,6 +277,12 @@ class Answer:
     filters: Filters = NO_FILTERS  # the articles it was answered from (all, when empty)
     coverage: Coverage | None = None
     nearest: Citation | None = None  # a decline's closest passage, not an answer
+
+    @property
+    def as_of(self) -> str | None:
+        """The date of the latest article quoted: what the answer's facts are current to."""
+        dates = [c.date for c in self.citations if c.date]
+        return max(dates) if dates else None
 
 
 @dataclass(frozen=True)

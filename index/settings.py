@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         "model: 'on', 'auto' (with REVUE_READER=llm) or 'off' (the default: the embedded "
         "model's translations did not help, docs/benchmarks.md)",
     )
+    first_reports: bool = Field(
+        default=True,
+        description="name, for each quote, the first article stating its fact, the outlets "
+        "that repeated it and a figure that changed (a search per quote)",
+    )
     rerank: int = Field(
         default=0, ge=0, description="search results the reader reorders (0: none; it hurt PIAF)"
     )

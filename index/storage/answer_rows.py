@@ -10,7 +10,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from index.records import Answer, AnswerRecord, Citation, Copy, VoteKind
+from index.records import Answer, AnswerRecord, Citation, Copy, FigureChange, FirstReport, VoteKind
 
 VOTES: tuple[VoteKind, ...] = ("up", "down")
 # SQLite and PostgreSQL keep UTF-8, which has no surrogates; a Python string can hold lone ones
@@ -66,4 +66,8 @@ def record(row: dict[str, Any]) -> AnswerRecord:
 
 def _citation(data: dict[str, Any]) -> Citation:
     copies = tuple(Copy(**c) for c in data.pop("also_in", ()))
-    return Citation(**data, also_in=copies)
+    first = data.pop("first", None)  # absent from answers kept before first reports
+    if first is not None:
+        change = first.pop("figure", None)
+        first = FirstReport(**first, figure=FigureChange(**change) if change else None)
+    return Citation(**data, also_in=copies, first=first)
