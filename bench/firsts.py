@@ -27,6 +27,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,7 +39,7 @@ from index.settings import Settings  # noqa: E402
 FACTS = ROOT / "bench" / "questions" / "first_report_judged.jsonl"
 
 
-def judged_citation(answer: Answer, fact: dict) -> Citation | None:
+def judged_citation(answer: Answer, fact: dict[str, Any]) -> Citation | None:
     """The first citation whose article states the fact."""
     stating = set(fact["articles"])
     return next((c for c in answer.citations if c.article_id in stating), None)
@@ -105,18 +106,17 @@ def main() -> None:
     n = len(facts)
     print(f"| judged facts | {n} |\n|---|---:|")
     print(f"| a citation states the fact | {found} ({found / n:.0%}) |")
-    print(
-        f"| first article right | {first_right} ({first_right / n:.0%}; {first_right / max(found, 1):.0%} of those found) |"
-    )
-    print(
-        f"| outlet count right | {outlets_right} ({outlets_right / n:.0%}; {outlets_right / max(found, 1):.0%} of those found) |"
-    )
+    for name, right in (
+        ("first article right", first_right),
+        ("outlet count right", outlets_right),
+    ):
+        share = f"{right / n:.0%}; {right / max(found, 1):.0%} of those found"
+        print(f"| {name} | {right} ({share}) |")
     print(f"| latest figure shown | {figures_right} of {figures} |")
     for name, times in (("without first reports", plain), ("with first reports", traced)):
         ms = [t * 1000 for t in times]
-        print(
-            f"| ask {name}, p50 / p95 | {statistics.median(ms):,.0f} / {percentile(ms, 95):,.0f} ms |"
-        )
+        p50, p95 = statistics.median(ms), percentile(ms, 95)
+        print(f"| ask {name}, p50 / p95 | {p50:,.0f} / {p95:,.0f} ms |")
 
 
 def replace_settings(settings: Settings, first_reports: bool) -> Settings:
