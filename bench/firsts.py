@@ -106,12 +106,12 @@ def main() -> None:
     n = len(facts)
     print(f"| judged facts | {n} |\n|---|---:|")
     print(f"| a citation states the fact | {found} ({found / n:.0%}) |")
-    for name, right in (
+    for name, count in (
         ("first article right", first_right),
         ("outlet count right", outlets_right),
     ):
-        share = f"{right / n:.0%}; {right / max(found, 1):.0%} of those found"
-        print(f"| {name} | {right} ({share}) |")
+        share = f"{count / n:.0%}; {count / max(found, 1):.0%} of those found"
+        print(f"| {name} | {count} ({share}) |")
     print(f"| latest figure shown | {figures_right} of {figures} |")
     for name, times in (("without first reports", plain), ("with first reports", traced)):
         ms = [t * 1000 for t in times]
