@@ -260,7 +260,7 @@ class Revue:
         query = text[: self.settings.max_question_chars]
         qvec = self.embedder.encode_queries([query])[0]
         with self.reading() as (retriever, _):
-            return retriever.search(query, qvec, k=k)
+            return retriever.search(query, qvec, k=k, distinct=False)
 
     def _fetch(self, ids: set[str]) -> dict[str, Article]:
         with self.reading() as (_, store):

@@ -111,11 +111,13 @@ class Retriever:
         mode: SearchMode = "hybrid",
         candidates: int = CANDIDATES,
         filters: Filters = NO_FILTERS,
+        distinct: bool = True,
     ) -> list[Hit]:
         """Best chunks first; ``mode`` is ``hybrid``, ``dense`` or ``keyword``.
 
         ``candidates`` chunks are drawn from each of the dense and keyword lists before fusion,
-        all from the articles ``filters`` allow.
+        all from the articles ``filters`` allow. ``distinct`` drops near-identical chunks and
+        other copies of a dispatch (off: every article saying the same thing is wanted).
         """
         allowed = self.allowed(filters)  # one selection for the three searches
         dense = self._nearest(query_vec, candidates, filters, allowed) if mode != "keyword" else []
@@ -125,9 +127,11 @@ class Retriever:
             keyword_rank={cid: r for r, (cid, _) in enumerate(keyword, 1)},
             quoted=self.quoted(question, allowed=allowed) if mode != "dense" else {},
         )
-        return self._distinct(fused, query_vec, k)
+        return self._distinct(fused, query_vec, k, distinct)
 
-    def _distinct(self, fused: Fused, query_vec: np.ndarray, k: int) -> list[Hit]:
+    def _distinct(
+        self, fused: Fused, query_vec: np.ndarray, k: int, distinct: bool = True
+    ) -> list[Hit]:
         """Drop chunks nearly identical to a better one, and other copies of a wire dispatch."""
         hits: list[Hit] = []
         kept: list[np.ndarray] = []
@@ -141,9 +145,9 @@ class Retriever:
             if cid not in chunks or cid not in vectors:
                 continue  # replaced by a reindex committed since this search began
             vec, c = vectors[cid], chunks[cid]
-            if any(float(vec @ other) >= NEAR_DUPLICATE_COSINE for other in kept):
+            if distinct and any(float(vec @ other) >= NEAR_DUPLICATE_COSINE for other in kept):
                 continue
-            group = groups.get(c.article_id)
+            group = groups.get(c.article_id) if distinct else None
             if group is not None and cited.setdefault(group, c.article_id) != c.article_id:
                 continue  # another outlet's copy of a dispatch already returned
             kept.append(vec)

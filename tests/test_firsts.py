@@ -1,0 +1,123 @@
+"""First report and as of: who stated a quoted fact first, how many outlets repeated it, and a
+figure that changed, through the CLI with the real model, and the rules on their own."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from index.coverage.firsts import Statement, as_of_line, figure_change, first_line, report
+from index.records import Answer, Article, Citation, Copy, FigureChange, FirstReport
+from tests.conftest import write
+
+FIRE = (
+    "Le bilan de l'incendie de l'usine chimique de Fos-sur-Mer s'élève à {n} morts, "
+    "selon les pompiers."
+)
+ARTICLES = {
+    "wire-1": ("AFP", "2024-03-02", 12, "Les secours sont restés sur place toute la nuit."),
+    "daily-2": ("Le Provençal", "2024-03-03", 12, "La préfecture a ouvert une cellule de crise."),
+    "weekly-3": (
+        "La Marseillaise",
+        "2024-03-06",
+        14,
+        "Deux blessés graves sont morts à l'hôpital.",
+    ),
+    "other-4": ("AFP", "2024-03-04", None, "Le maire de Marseille a inauguré un jardin public."),
+}
+
+
+def corpus(folder):
+    for name, (source, date, toll, more) in ARTICLES.items():
+        body = (FIRE.format(n=toll) + " " if toll else "") + more
+        write(
+            folder / f"{name}.md",
+            f"---\nid: {name}\nsource: {source}\ndate: {date}\n---\n\n{body}\n",
+        )
+    return folder
+
+
+@pytest.mark.model
+def test_ask_names_the_first_report_the_repeats_and_the_later_figure(tmp_path, monkeypatch):
+    folder = corpus(tmp_path / "corpus")
+    env = {"REVUE_DATA_DIR": str(tmp_path / "data"), "REVUE_WRITER": "none", "REVUE_READER": "none"}
+    runner = CliRunner()
+    indexed = runner.invoke(cli, ["index", "--corpus", str(folder)], env=env)
+    assert indexed.exit_code == 0, indexed.output
+    asked = runner.invoke(
+        cli, ["ask", "--json", "Quel est le bilan de l'incendie de Fos-sur-Mer ?"], env=env
+    )
+    assert asked.exit_code == 0, asked.output
+    answer = json.loads(asked.output)
+    daily = next(c for c in answer["citations"] if c["article_id"] in ("wire-1", "daily-2"))
+    first = daily["first"]
+    assert first["article_id"] == "wire-1" and first["source"] == "AFP"
+    assert first["outlets"] == 2  # AFP and Le Provençal said 12; La Marseillaise said 14
+    assert (
+        first["figure"]["latest"] == "14" and first["figure"]["latest_source"] == "La Marseillaise"
+    )
+    shown = runner.invoke(cli, ["ask", "Quel est le bilan de l'incendie de Fos-sur-Mer ?"], env=env)
+    assert "As of 2024-03-0" in shown.output
+    assert "a later article gives 14 (La Marseillaise, 2024-03-06)" in shown.output
+
+
+def article(id_: str, source: str, date: str | None) -> Article:
+    return Article(id=id_, text="", title=f"title of {id_}", source=source, date=date)
+
+
+def citation(**more: object) -> Citation:
+    fields: dict[str, object] = dict(n=1, article_id="b", title="t", source="Le Monde")
+    fields |= dict(date="2024-01-03", url=None, quote="q", start=0, end=1, score=1.0) | more
+    return Citation(**fields)  # type: ignore[arg-type]
+
+
+def test_the_first_is_the_earliest_of_the_statements_and_the_wire_copies():
+    stated = [
+        Statement(article("b", "Le Monde", "2024-01-03"), ("12",), ("12",)),
+        Statement(article("c", "Libération", "2024-01-04"), ("12",), ("12",)),
+    ]
+    copy = Copy(article_id="a", source="AFP", date="2024-01-02", url=None, title="dispatch")
+    found = report(citation(also_in=(copy,)), stated)
+    assert (found.article_id, found.source, found.title) == ("a", "AFP", "dispatch")
+    assert (found.outlets, found.articles) == (3, 3)
+
+
+def test_a_sentence_with_other_figures_is_not_the_same_fact_but_may_update_it():
+    quoted = Statement(article("b", "Le Monde", "2024-01-03"), ("12", "3"), ("12", "3"))
+    later = Statement(article("c", "Libération", "2024-01-05"), ("14", "3"), ("12", "3"))
+    unrelated = Statement(article("d", "AFP", "2024-01-01"), ("7", "9"), ("12", "3"))
+    found = report(citation(), [quoted, later, unrelated])
+    assert (found.article_id, found.outlets) == ("b", 1)  # neither c nor d states "12"
+    change = figure_change([quoted, later, unrelated])
+    assert change is not None and (change.latest, change.earlier) == ("14", "12")
+    assert not change.quoted_is_latest
+
+
+def test_the_lines_say_only_what_adds_something():
+    alone = FirstReport(
+        article_id="b", source="Le Monde", date="2024-01-03", title="t", outlets=1, articles=1
+    )
+    assert first_line(citation(first=alone)) is None
+    repeated = FirstReport(
+        article_id="a", source="AFP", date="2024-01-02", title="t", outlets=3, articles=4
+    )
+    assert first_line(citation(first=repeated)) == (
+        "first reported by AFP · 2024-01-02; repeated by 2 other outlets"
+    )
+    change = FigureChange("12", "b", "Le Monde", "2024-01-03", "9", "AFP", "2024-01-01", True)
+    updated = FirstReport(
+        article_id="b",
+        source="Le Monde",
+        date="2024-01-03",
+        title="t",
+        outlets=1,
+        articles=1,
+        figure=change,
+    )
+    assert first_line(citation(first=updated)) == "earlier articles gave 9 (2024-01-01)"
+    answer = Answer("q", "a", False, "fr", (citation(), citation(date="2024-02-01")))
+    assert as_of_line(answer) == "As of 2024-02-01, the latest article quoted."
+    assert as_of_line(Answer("q", "a", False, "fr", (citation(date=None),))) is None
