@@ -12,6 +12,15 @@ from cli.main import cli
 from index.coverage.firsts import Statement, as_of_line, figure_change, first_line, report
 from index.records import Answer, Article, Citation, Copy, FigureChange, FirstReport
 from tests.conftest import write
+from tests.fake_discord import FakeDiscord
+from tests.test_bot import (  # noqa: F401 - the fixture puts discord.py's endpoints back
+    ALICE,
+    MESSAGES,
+    _restore_endpoints,
+    field_text,
+    run,
+    running_bot,
+)
 
 FIRE = (
     "Le bilan de l'incendie de l'usine chimique de Fos-sur-Mer s'élève à {n} morts, "
@@ -121,3 +130,24 @@ def test_the_lines_say_only_what_adds_something():
     answer = Answer("q", "a", False, "fr", (citation(), citation(date="2024-02-01")))
     assert as_of_line(answer) == "As of 2024-02-01, the latest article quoted."
     assert as_of_line(Answer("q", "a", False, "fr", (citation(date=None),))) is None
+
+
+def test_the_bot_shows_the_first_report_under_the_quote_and_the_date_in_its_reply(
+    make_engine, tmp_path
+):
+    engine = make_engine()
+    engine.index([corpus(tmp_path / "corpus")])
+
+    async def scenario() -> dict:
+        async with FakeDiscord() as fake, running_bot(engine, fake):
+            await fake.send_message(
+                "Quel est le bilan de l'incendie de Fos-sur-Mer ?", author=ALICE
+            )
+            (reply,) = await fake.wait_for("POST", MESSAGES)
+        return reply.json
+
+    reply = run(scenario())
+    assert "As of 2024-03-0" in reply["content"]
+    fields = field_text(reply)
+    later = "a later article gives 14 (La Marseillaise, 2024-03-06)"
+    assert f"first reported by AFP · 2024-03-02; repeated by 1 other outlet; {later}" in fields
