@@ -118,6 +118,8 @@ def citation_lines(c: Citation) -> list[str]:
     if c.also_in:
         lines.append(f"    also in: {copies_line(c.also_in)}")
     lines.append(f"    “{c.quote}” (characters {c.start}–{c.end} of {c.article_id})")
+    if c.attribution is not None and c.attribution.line:
+        lines.append(f"    {c.attribution.line}")
     return lines
 
 

@@ -28,6 +28,7 @@ from index.coverage.speech import (
     PERSON_ROLES,
     PRONOUN_VERB,
     TITLE,
+    UP,
     VAGUE,
     VERB,
     WHERE,
@@ -53,13 +54,25 @@ _SUBJECT_PRONOUN = re.compile(
     r"(?:\s+\w+)?\s*$",
     re.IGNORECASE,
 )
-_COMPLEMENT = re.compile(
-    rf"^\s*,?\s*(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|matin|soir|"
-    rf"midi|alors|encore|aussi|également|déjà|ensuite|enfin|immédiatement|rapidement|"
-    rf"notamment|toutefois|par avance|en début d'après-midi|en fin de journée|dernier|"
-    rf"auprès de l['’]\w+|à l['’]\w+|au \w+|(?:sur|dans|devant|to|on|in)\s+"
-    rf"(?:{DET}\s*|un |une |a |an )?(?:{CAPS}(?:\s*\([^)]{{1,30}}\))?|\w+))\s*,?\s*)+"
+_TIMES = (
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|matin|soir|midi|alors|encore|"
+    r"aussi|également|déjà|ensuite|enfin|immédiatement|rapidement|notamment|toutefois|"
+    r"par avance|en début d'après-midi|en fin de journée|dernier"
 )
+
+
+def _complements(name: str) -> re.Pattern[str]:
+    """When, to whom and where, between an inverted verb and its speaker; ``name`` is what a
+    preposition may take ("à l'AFP", "sur France Inter")."""
+    place = rf"(?:sur|dans|devant|à|auprès d[eu]|to|on|in)\s+(?:{DET}\s*|un |une |a |an )?"
+    return re.compile(
+        rf"^\s*,?\s*(?:(?:{_TIMES}|au \w+|{place}(?:{name}(?:\s*\([^)]{{1,30}}\))?|\w+))"
+        rf"\s*,?\s*)+"
+    )
+
+
+# A capitalised chain ("sur France Inter, Jean Dupont"), then one word ("à l'AFP Jean Dupont").
+_COMPLEMENTS = (_complements(CAPS), _complements(rf"[{UP}][\w&.’'\-]*"))
 # What ties a verb to the words it reports: "que", "that", a colon, or the quotation itself
 # right after the verb ("a lancé une opération « code rouge »" reports nothing).
 _SPEECH_AFTER = re.compile(
@@ -129,14 +142,18 @@ def _single(text: str) -> Named | None:
 
 def _after_verb(rest: str) -> tuple[Named | None, str | None]:
     """The speaker named after an inverted verb ("…, a déclaré lundi à l'AFP Jean Dupont")."""
-    skipped = _COMPLEMENT.match(rest)
-    where = _where(skipped.group(0)) if skipped else None
-    rest = rest[skipped.end() :] if skipped else rest
-    clause = re.split(rf"[.;!?:{OPEN_QUOTES}]|\s(?:qui|dont|en|confirmant)\s", rest)[0]
-    named = noun_phrase(clause)
+    named: Named | None = None
+    where: str | None = None
+    for complements in _COMPLEMENTS:
+        skipped = complements.match(rest)
+        where = _where(skipped.group(0)) if skipped else None
+        clause = rest[skipped.end() :] if skipped else rest
+        clause = re.split(rf"[.;!?:{OPEN_QUOTES}]|\s(?:qui|dont|en|confirmant)\s", clause)[0]
+        named = noun_phrase(clause)
+        if named is not None:
+            break
     if named and named.name and not where:
-        after = clause[clause.find(named.name.split()[-1]) :]
-        where = _where(after)
+        where = _where(clause[clause.find(named.name.split()[-1]) :])
     return named, where
 
 
@@ -235,7 +252,8 @@ def _resolve(text: str, spans: Sequence[Span], i: int, depth: int) -> Named | No
             for m in _PERSON.finditer(text, spans[j].start, spans[j].end)
             if m.group(0).split()[0].lower() not in NOT_NAMES
         ]
-        opening = [m for m in people if m.start() - spans[j].start < 3]
+        opens = text[spans[j].start] not in OPEN_QUOTES
+        opening = [m for m in people if opens and m.start() - spans[j].start < 3]
         if opening:
             return Named(opening[0].group(0))
         if len({m.group(0) for m in people}) == 1:

@@ -10,7 +10,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from index.records import Answer, AnswerRecord, Citation, Copy, VoteKind
+from index.records import Answer, AnswerRecord, Attribution, Citation, Copy, VoteKind
 
 VOTES: tuple[VoteKind, ...] = ("up", "down")
 # SQLite and PostgreSQL keep UTF-8, which has no surrogates; a Python string can hold lone ones
@@ -66,4 +66,5 @@ def record(row: dict[str, Any]) -> AnswerRecord:
 
 def _citation(data: dict[str, Any]) -> Citation:
     copies = tuple(Copy(**c) for c in data.pop("also_in", ()))
-    return Citation(**data, also_in=copies)
+    said = data.pop("attribution", None)  # rows kept before issue 25 have none
+    return Citation(**data, also_in=copies, attribution=Attribution(**said) if said else None)
