@@ -83,6 +83,12 @@ def _title_line(c: Citation) -> str:
     return f"{line}\n*{_also_in(c.also_in)}*" if c.also_in else line
 
 
+def _said(c: Citation) -> str:
+    """The attribution line under a quote ("said by … · reported by AFP"), or nothing."""
+    line = c.attribution.line if c.attribution is not None else ""
+    return "\n-# " + trim(escape_markdown(line), 200) if line else ""
+
+
 def _quote(text: str, limit: int) -> str:
     body = escape_markdown(" ".join(text.split()))
     return "“" + trim(body, max(limit - 2, 1)) + "”"
@@ -93,15 +99,18 @@ def citation_embeds(citations: tuple[Citation, ...] | list[Citation]) -> list[di
     if not citations:
         return []
     heads = [(_field_name(c), _title_line(c)) for c in citations]
+    said = [_said(c) for c in citations]
     embeds_needed = -(-len(citations) // FIELDS_PER_EMBED)
     overhead = len(SOURCES_TITLE) * embeds_needed + sum(len(n) + len(t) + 1 for n, t in heads)
+    overhead += sum(len(s) for s in said)
     share = (EMBED_TOTAL - overhead) // len(citations)
     embeds: list[discord.Embed] = []
-    for i, (c, (name, title)) in enumerate(zip(citations, heads, strict=True)):
+    for i, (c, (name, title), line) in enumerate(zip(citations, heads, said, strict=True)):
         if i % FIELDS_PER_EMBED == 0:
             embeds.append(discord.Embed(title=SOURCES_TITLE, colour=COLOUR))
-        room = min(FIELD_VALUE_LIMIT - len(title) - 1, share)
-        embeds[-1].add_field(name=name, value=f"{title}\n{_quote(c.quote, room)}", inline=False)
+        room = min(FIELD_VALUE_LIMIT - len(title) - len(line) - 1, share)
+        value = f"{title}\n{_quote(c.quote, room)}{line}"
+        embeds[-1].add_field(name=name, value=value, inline=False)
     return embeds
 
 

@@ -125,6 +125,8 @@ def citation_lines(c: Citation) -> list[str]:
     first = first_line(c)
     if first:
         lines.append(f"    {first}")
+    if c.attribution is not None and c.attribution.line:
+        lines.append(f"    {c.attribution.line}")
     return lines
 
 

@@ -162,6 +162,41 @@ class ArticleInfo(_Bylined):
     copies: tuple[Copy, ...] = ()
 
 
+SpeechKind = Literal["direct", "indirect", "none"]
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who speaks inside a quote, and the chain that brought the words to the reader: the
+    speaker (as the article names them; None when it cannot be told), in what role and where
+    (on X, à l'AFP), then the outlet that reported it (``reported_by``, the original of a wire
+    group where the cited article is a copy, with its date) and the cited outlet that
+    republished it (``republished_by``, None when it is the original)."""
+
+    speaker: str | None
+    role: str | None = None
+    where: str | None = None
+    kind: SpeechKind = "none"  # "direct": in quotation marks; "indirect": reported words
+    reported_by: str | None = None
+    original_date: str | None = None
+    republished_by: str | None = None
+
+    @property
+    def line(self) -> str:
+        """ "said by Nick Turley (responsable de ChatGPT), sur X · reported by AFP"; empty when
+        no speaker is named (nothing worth a line)."""
+        if not self.speaker:
+            return ""
+        said = f"said by {self.speaker}" + (f" ({self.role})" if self.role else "")
+        said += f", {self.where}" if self.where else ""
+        parts = [said]
+        if self.reported_by:
+            parts.append(f"reported by {self.reported_by}")
+        if self.republished_by:
+            parts.append(f"republished by {self.republished_by}")
+        return " · ".join(parts)
+
+
 @dataclass(frozen=True)
 class FigureChange:
     """The articles stating a quoted fact give different figures: the latest dated one, and
@@ -211,6 +246,7 @@ class Citation(_Bylined):
     score: float
     also_in: tuple[Copy, ...] = ()  # where else the same dispatch ran
     first: FirstReport | None = None  # who stated the fact first (index.coverage.firsts)
+    attribution: Attribution | None = None  # who speaks in the quote (None: not looked at)
 
 
 @dataclass(frozen=True)

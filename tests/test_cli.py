@@ -115,6 +115,7 @@ def test_index_then_ask_end_to_end(tmp_path):
             "end",
             "score",
             "also_in",  # wire copies of the cited article (issue 4)
+            "attribution",  # who speaks in the quote (issue 25)
         }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from index.coverage.speakers import attribution
 from index.records import Answer, Citation, Coverage, byline
 from index.search.candidates import AnswerConfig, Candidate, Evidence
 from index.search.decision import Judges
@@ -116,6 +117,7 @@ def _short(quote: str) -> str:
 
 def cite(n: int, c: Candidate, evidence: Evidence) -> Citation:
     a = evidence.articles[c.article_id]
+    copies = evidence.copies.get(a.id, ())
     return Citation(
         n=n,
         article_id=a.id,
@@ -127,5 +129,6 @@ def cite(n: int, c: Candidate, evidence: Evidence) -> Citation:
         start=c.start,
         end=c.end,
         score=round(c.score, 4),
-        also_in=evidence.copies.get(a.id, ()),
+        also_in=copies,
+        attribution=attribution(a.text, c.start, c.end, a.source, a.date, copies, a.language),
     )

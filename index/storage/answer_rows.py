@@ -10,7 +10,16 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from index.records import Answer, AnswerRecord, Citation, Copy, FigureChange, FirstReport, VoteKind
+from index.records import (
+    Answer,
+    AnswerRecord,
+    Attribution,
+    Citation,
+    Copy,
+    FigureChange,
+    FirstReport,
+    VoteKind,
+)
 
 VOTES: tuple[VoteKind, ...] = ("up", "down")
 # SQLite and PostgreSQL keep UTF-8, which has no surrogates; a Python string can hold lone ones
@@ -70,4 +79,6 @@ def _citation(data: dict[str, Any]) -> Citation:
     if first is not None:
         change = first.pop("figure", None)
         first = FirstReport(**first, figure=FigureChange(**change) if change else None)
-    return Citation(**data, also_in=copies, first=first)
+    said = data.pop("attribution", None)  # rows kept before issue 25 have none
+    attribution = Attribution(**said) if said else None
+    return Citation(**data, also_in=copies, first=first, attribution=attribution)

@@ -1,0 +1,171 @@
+"""Who is speaking in a quote (issue 25): the rules on sentences written for these tests, the
+chain (reported by the wire's original, republished by the cited outlet), old stored answers,
+and the line under a citation in ``revue ask`` and in Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from index.coverage.speakers import attribution, speaker_of
+from index.records import Attribution, Copy
+from index.storage.answer_rows import record
+from tests.fake_discord import FakeDiscord
+from tests.test_bot import ALICE, FOLLOWUP, field_text, running_bot
+from tests.test_cli import invoke
+
+
+def said(text: str, start: int = 0, end: int | None = None) -> Attribution:
+    return speaker_of(text, start, len(text) if end is None else end)
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "role", "kind"),
+    [
+        # the name after the quotation
+        ("« Nous ne céderons rien », a déclaré lundi Paul Martin.", "Paul Martin", None, "direct"),
+        # the name before, with its role in apposition
+        (
+            "Le ministre de l'Intérieur, Lucien Garnier, a affirmé que les contrôles seraient "
+            "renforcés.",
+            "Lucien Garnier",
+            "ministre de l'Intérieur",
+            "indirect",
+        ),
+        (
+            "« Le dossier est clos », a expliqué à la presse Claire Dubois, porte-parole du "
+            "syndicat.",
+            "Claire Dubois",
+            "porte-parole du syndicat",
+            "direct",
+        ),
+        # « selon X », a body
+        (
+            "Trois personnes ont été interpellées, selon la préfecture.",
+            "préfecture",
+            None,
+            "indirect",
+        ),
+        (
+            "Le parquet de Lyon a indiqué qu'une enquête était ouverte.",
+            "parquet de Lyon",
+            None,
+            "indirect",
+        ),
+        # English
+        (
+            '"We will not stop," said Jane Smith, the chief executive.',
+            "Jane Smith",
+            "chief executive",
+            "direct",
+        ),
+    ],
+)
+def test_a_speaker_in_the_sentence(text, speaker, role, kind):
+    found = said(text)
+    assert (found.speaker, found.role, found.kind) == (speaker, role, kind)
+
+
+def test_a_pronoun_is_the_person_named_in_the_previous_sentence():
+    text = (
+        "Marc Lefèvre, maire de la commune, a présenté le projet mardi. "
+        "« Les travaux commenceront en mai », a-t-il ajouté."
+    )
+    second = text.index("«")
+    found = said(text, second)
+    assert (found.speaker, found.kind) == ("Marc Lefèvre", "direct")
+
+
+def test_a_quotation_alone_continues_the_previous_speaker():
+    text = (
+        "« Le budget est tenu », a assuré Sophie Arnaud, directrice de l'hôpital. "
+        "« Nous recruterons dix infirmiers. »"
+    )
+    assert said(text, text.rindex("«")).speaker == "Sophie Arnaud"
+
+
+def test_a_title_or_a_nickname_in_quotation_marks_is_not_speech():
+    text = "La société a lancé une opération « code rouge » pour sauver son produit."
+    assert said(text) == Attribution(None)
+    text = "Le film « Les Enfants du marais » ressort en salles mercredi."
+    assert said(text).speaker is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "« C'est une erreur », a confié un proche du dossier.",  # unnamed
+        "« Nous verrons bien », a-t-elle ajouté.",  # a pronoun with no one before it
+        "Les ventes ont baissé de 3 % en mars.",  # no speech at all
+    ],
+)
+def test_an_unknown_speaker_is_none(text):
+    assert said(text).speaker is None
+
+
+def test_the_chain_names_the_original_of_a_wire_copy():
+    text = "« Rien n'est décidé », a déclaré Paul Martin."
+    copies = (
+        Copy("b", "Le Provençal", "2025-03-02", None, None),
+        Copy("a", "AFP", "2025-03-01", None, None),
+    )
+    copy = attribution(text, 0, len(text), "La Gazette", "2025-03-03", copies)
+    assert (copy.speaker, copy.reported_by, copy.original_date) == (
+        "Paul Martin",
+        "AFP",
+        "2025-03-01",
+    )
+    assert copy.republished_by == "La Gazette"
+    assert copy.line == "said by Paul Martin · reported by AFP · republished by La Gazette"
+    original = attribution(text, 0, len(text), "AFP", "2025-03-01", copies[:1])
+    assert (original.reported_by, original.republished_by) == ("AFP", None)
+    assert attribution("Il pleut.", 0, 9, "AFP", None).line == ""  # no speaker, no line
+
+
+def test_answers_stored_before_the_attribution_still_load():
+    old = {"n": 1, "article_id": "a", "title": "T", "source": "AFP", "date": None, "url": None}
+    old |= {"quote": "q", "start": 0, "end": 1, "score": 1.0, "also_in": []}
+    row = {"id": 1, "question": "?", "asked": "?", "answer": "[1]", "abstained": 0}
+    row |= {"language": "en", "created_at": "2025-01-01T00:00:00+00:00", "previous_id": None}
+    row |= {"channel_id": None, "message_id": None}
+    assert record({**row, "citations": json.dumps([old])}).citations[0].attribution is None
+    new = {**old, "attribution": {"speaker": "Nick Turley", "kind": "direct"}}
+    loaded = record({**row, "citations": json.dumps([new])}).citations[0]
+    assert loaded.attribution == Attribution("Nick Turley", kind="direct")
+
+
+SEED_QUESTION = "Who is Nick Turley?"
+
+
+def test_revue_ask_names_nick_turley_under_his_quote(seed_index):
+    answer = json.loads(invoke(seed_index, "ask", SEED_QUESTION, "--json").stdout)
+    cited = next(c for c in answer["citations"] if "Nick Turley" in c["quote"])
+    assert cited["attribution"] == {
+        "speaker": "Nick Turley",
+        "role": "responsable de ChatGPT",
+        "where": "sur X (ex-Twitter)",
+        "kind": "direct",
+        "reported_by": "AFP",
+        "original_date": None,
+        "republished_by": None,
+    }
+    shown = invoke(seed_index, "ask", SEED_QUESTION).stdout
+    assert (
+        "said by Nick Turley (responsable de ChatGPT), sur X (ex-Twitter) · reported by AFP"
+        in shown
+    )
+    # the Institut's "code rouge" is a nickname, not speech: no line under it
+    other = invoke(seed_index, "ask", "Pourquoi OpenAI a-t-il déclenché le code rouge ?").stdout
+    assert "said by" not in other.split("Institut des Arts Numériques", 1)[-1].split("[2]")[0]
+
+
+def test_the_discord_field_shows_who_said_it(seed_index):
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(seed_index, fake):
+            await fake.slash("ask", {"question": SEED_QUESTION}, author=ALICE)
+            (followup,) = await fake.wait_for("POST", FOLLOWUP)
+        assert "said by Nick Turley (responsable de ChatGPT)" in field_text(followup.json)
+
+    asyncio.run(scenario())
