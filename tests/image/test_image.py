@@ -26,9 +26,9 @@ ALICE = user(1001, "alice")
 
 
 def test_the_image_runs_as_a_user_has_a_healthcheck_and_holds_no_cuda_nor_caches(image):
-    config = json.loads(podman("image", "inspect", image, "--format", "{{json .Config}}"))
-    assert config["User"] == "revue"
-    assert config["Healthcheck"]["Test"][-2:] == ["revue", "health"]  # an OCI build drops it
+    (inspected,) = json.loads(podman("image", "inspect", image))
+    assert inspected["Config"]["User"] == "revue"
+    assert inspected["Healthcheck"]["Test"][-2:] == ["revue", "health"]  # an OCI build drops it
     assert revue(image, "id", "-u", entrypoint="").strip() != "0"
     # as root, to see every folder (a pip cache would be in /root/.cache)
     found = revue(
@@ -80,7 +80,7 @@ def test_a_followed_feed_is_saved_into_the_feeds_volume_and_indexed(image, volum
             listed = revue(image, "sources", volume=volume, feeds=feeds)
     finally:
         podman("volume", "rm", "--force", feeds)
-    assert "2 new article(s)" in polled, polled
+    assert "Midi Libre: 2 new: Dépêche 1" in polled and "2 added" in polled, polled
     assert "Dépêche 1 : Le viaduc de Millau" in listed and "Dépêche 2" in listed
 
 
