@@ -109,7 +109,7 @@ def test_each_outlet_gets_a_verdict_with_a_verbatim_quote(engine):
 def test_a_contradiction_comes_with_its_quote_and_confidence(engine):
     (v,) = [v for v in engine.check(CLAIM).verdicts if v.label == "contradicts"]
     assert "ne sont pas en grève" in v.citation.quote and v.confidence >= 0.9
-    assert "makes it false 0.92" in v.reason
+    assert "contradicts it 0.92" in v.reason
 
 
 def test_outlets_beyond_the_limit_are_named_not_judged(engine, llm):
