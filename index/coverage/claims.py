@@ -8,7 +8,7 @@ the claim in each of its ``PER_OUTLET`` best passages is judged by the language 
 (``writing.stance``); the outlet's verdict is its most confident support or contradiction, or
 "does not say" with its closest window. Every verdict quotes ``article.text[start:end]``.
 
-The model reads 2-5 s a pair on 2 cores, so the outlets beyond ``LIMIT`` are named as not
+The model reads ~5 s a pair on 2 shared cores, so the outlets beyond ``LIMIT`` are named as not
 judged rather than read; a window that stands no closer to the claim than unrelated news does
 (``FAR_BELOW``) is "does not say" without asking the model.
 """
@@ -26,7 +26,7 @@ from index.search.decision import Baseline
 from index.writing.stance import Stance
 
 DEPTH = 60  # passages searched, as for ``revue compare``
-LIMIT = 6  # outlets judged: 6 x 2 pairs is 25-60 s of the embedded model on 2 cores
+LIMIT = 6  # outlets judged: 6 x 1-2 pairs is 30-60 s of the embedded model on 2 cores
 PER_OUTLET = 2  # passages of one outlet judged (its best window in each)
 # Standard deviations above the claim's cosines to unrelated news below which a window is not
 # about the claim at all: "does not say", without the model (looser than the reader's 3.7, as

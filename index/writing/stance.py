@@ -5,8 +5,8 @@ numbers and calendar words with the passage's.
 
 Both questions share the system message, the passage and the claim, in that order, so the
 server's prompt cache reads the passage once for the two; the second question costs a few
-tokens. On 2 cores the embedded 1.5B model takes ~2-5 s a pair (docs/benchmarks.md, "Check a
-claim").
+tokens. On 2 shared cores the embedded 1.5B model takes ~5 s a pair, 11 s at p95
+(docs/benchmarks.md, "Check a claim").
 """
 
 from __future__ import annotations
