@@ -36,6 +36,7 @@ COGS = (
     "bot.cogs.reindex",
     "bot.cogs.timeline",
     "bot.cogs.compare",
+    "bot.cogs.claims",
     "bot.cogs.feeds",
     "bot.cogs.feedback",
     "bot.cogs.settings",

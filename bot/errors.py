@@ -18,7 +18,9 @@ from index.errors import (
     IndexMissing,
     InvalidFilter,
     InvalidQuestion,
+    NeedsLanguageModel,
     RevueError,
+    WriterUnavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,10 @@ def user_message(error: BaseException) -> str:
         return "The index is being rebuilt right now; try again in a minute."
     if isinstance(error, DatabaseUnavailable):
         return "I can't reach my database right now; try again in a minute."
+    if isinstance(error, NeedsLanguageModel):
+        return "Checking a claim needs the language model, and none is set up here."
+    if isinstance(error, WriterUnavailable):
+        return "The language model is not answering right now; try again in a minute."
     if isinstance(error, Refused):
         return refusal_message(error.refusal)
     if isinstance(error, app_commands.CheckFailure) and str(error):

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from cli import asking, feedback, following, indexing, serving
+from cli.claims import check_cmd
 from cli.common import explain
 from cli.coverage import compare_cmd, timeline_cmd
 from cli.output import fail
@@ -46,6 +47,7 @@ COMMANDS = {
     "sources": asking.sources_cmd,
     "timeline": timeline_cmd,
     "compare": compare_cmd,
+    "check": check_cmd,
     "eval": indexing.eval_cmd,
     "feedback": feedback.feedback_cmd,
     "follow": following.follow_cmd,

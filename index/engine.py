@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from index.conversation import AnswerLog
+from index.coverage.claims import OnVerdict
 from index.coverage.firsts import Tracer
 from index.errors import InvalidQuestion
 from index.following import Following, PollReport
@@ -40,6 +41,7 @@ from index.records import (
     Answer,
     Article,
     ArticleInfo,
+    ClaimCheck,
     Comparison,
     Filters,
     Hit,
@@ -353,6 +355,11 @@ class Revue:
 
     def compare(self, question: str, filters: Filters = NO_FILTERS) -> Comparison:
         return self.desk.compare(question, filters)
+
+    def check(
+        self, claim: str, filters: Filters = NO_FILTERS, on_verdict: OnVerdict | None = None
+    ) -> ClaimCheck:
+        return self.desk.check(claim, filters, on_verdict)
 
     def answers(self) -> AnswerLog:
         return self.desk.answers()

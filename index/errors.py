@@ -49,6 +49,10 @@ class WriterUnavailable(RevueError):
     """The language model that writes answers cannot be reached, or its reply is unusable."""
 
 
+class NeedsLanguageModel(RevueError):
+    """A feature that only a language model can do (checking a claim) was asked without one."""
+
+
 class InvalidFilter(RevueError):
     """An outlet or date filter cannot be read (a date that is not a date, since after until)."""
 

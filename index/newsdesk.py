@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -18,13 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from index.conversation import AnswerLog, standalone
+from index.coverage.claims import DEPTH as CLAIM_DEPTH
+from index.coverage.claims import LIMIT, OnVerdict, check_claim
 from index.coverage.compare import DEPTH, compare_outlets
 from index.coverage.timeline import build_timeline
-from index.errors import RevueError
+from index.errors import NeedsLanguageModel, RevueError
 from index.following import Following, PollReport
-from index.records import NO_FILTERS, Comparison, Filters, Timeline, Unit
+from index.records import NO_FILTERS, ClaimCheck, Comparison, Filters, Timeline, Unit
 from index.search.decision import Judges
 from index.storage.states import open_answer_log, open_subscriptions
+from index.writing.stance import StanceJudge
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
     from index.search.retrieval import Retriever
     from index.settings import Settings
     from index.storage.protocols import Library
+    from index.writing.writer import Writer
 
 
 class Asking(Protocol):
@@ -46,6 +51,8 @@ class Asking(Protocol):
     def embedder(self) -> Encoder: ...
     @property
     def answer_config(self) -> AnswerConfig: ...
+    @property
+    def writer(self) -> Writer | None: ...
     def index(
         self, corpus_paths: Sequence[Path], progress: Progress | None = None, prune: bool = True
     ) -> IndexSummary: ...
@@ -118,6 +125,30 @@ class NewsDesk:
         judges = Judges(engine.embedder.encode_passages, engine.baseline(evidence.query_vec))
         outlets = self.outlets(filters)
         return compare_outlets(evidence, judges, outlets, engine.answer_config, filters)
+
+    def check(
+        self, claim: str, filters: Filters = NO_FILTERS, on_verdict: OnVerdict | None = None,
+        limit: int = LIMIT,
+    ) -> ClaimCheck:  # fmt: skip
+        """What the coverage says about ``claim``, outlet by outlet (the first ``limit``):
+        supports it, contradicts it, or does not say, each with its verbatim quote. Needs the
+        language model; ``on_verdict`` hears each outlet's verdict as it is judged."""
+        engine = self.engine
+        text = engine.check_question(claim)
+        writer = engine.writer
+        if writer is None:
+            raise NeedsLanguageModel(
+                "checking a claim needs the language model: run `revue model --writer`, "
+                "or set REVUE_LLM_URL"
+            )
+        started = time.perf_counter()
+        evidence = engine.evidence(text, CLAIM_DEPTH, filters)
+        client = writer.client()
+        judge = StanceJudge(client.yes_probability).judge
+        embed, baseline = engine.embedder.encode_passages, engine.baseline(evidence.query_vec)
+        outlets = self.outlets(filters)
+        found = check_claim(evidence, embed, baseline, judge, outlets, limit, on_verdict, filters)
+        return replace(found, model=writer.name, seconds=round(time.perf_counter() - started, 1))
 
     # -- conversations (the bot's answers, votes, follow-ups) ------------------------------
     def answers(self) -> AnswerLog:

@@ -413,6 +413,41 @@ class Comparison:
     filters: Filters = NO_FILTERS
 
 
+ClaimLabel = Literal["supports", "contradicts", "not_said"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one outlet's coverage says about a claim: it ``supports`` it, ``contradicts`` it, or
+    does not say (``not_said``), with the verbatim quote judged (its closest passage, when it
+    says nothing) and the judge's confidence in the label (0-1)."""
+
+    outlet: str
+    label: ClaimLabel
+    confidence: float
+    citation: Citation
+    reason: str = ""  # why, in a few words (the model's probabilities, a number not in the quote)
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """A claim checked against the coverage, outlet by outlet: a verdict for each of the first
+    ``limit`` outlets with passages on it (best first), the outlets beyond the limit that were
+    not judged, and those whose articles have no passage on it at all."""
+
+    claim: str
+    verdicts: tuple[Verdict, ...]
+    unjudged: tuple[str, ...]
+    silent: tuple[str, ...]
+    limit: int
+    model: str = ""
+    seconds: float = 0.0
+    filters: Filters = NO_FILTERS
+
+    def count(self, label: ClaimLabel) -> int:
+        return sum(1 for v in self.verdicts if v.label == label)
+
+
 VoteKind = Literal["up", "down"]
 
 

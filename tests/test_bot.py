@@ -102,6 +102,7 @@ def test_login_syncs_commands_with_descriptions_and_default_permissions(seed_ind
             "following",
             "timeline",
             "compare",
+            "check",
             "settings",
         }
         for command in commands.values():
