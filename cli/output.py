@@ -58,6 +58,7 @@ def answer_json(answer: Answer, qid: object = None) -> dict[str, Any]:
         "question": answer.question,
         "answer": answer.answer,
         "abstained": answer.abstained,
+        "as_of": answer.as_of,  # the date of the latest article quoted
         "citations": [asdict(c) for c in answer.citations],
         "written": written_json(answer.written),
         "filters": asdict(answer.filters),

@@ -92,6 +92,7 @@ def test_index_then_ask_end_to_end(tmp_path):
         "question",
         "answer",
         "abstained",
+        "as_of",
         "citations",
         "written",
         "filters",
@@ -116,7 +117,9 @@ def test_index_then_ask_end_to_end(tmp_path):
             "score",
             "also_in",  # wire copies of the cited article (issue 4)
             "attribution",  # who speaks in the quote (issue 25)
+            "first",  # the first article stating its fact (issue 25)
         }
+    assert answer["as_of"] is None  # the seed articles are undated
 
 
 def test_ask_batch_gives_one_line_per_question(seed_index, tmp_path):
