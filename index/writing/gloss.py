@@ -30,6 +30,7 @@ import numpy as np
 from index.errors import RevueError
 from index.records import Answer
 from index.search.language import detect_language
+from index.writing.checking import ALIASES
 from index.writing.client import ChatClient
 from index.writing.prompt import gloss_messages
 
@@ -38,7 +39,7 @@ log = logging.getLogger("revue")
 MAX_GLOSSED = 3  # citations glossed per answer
 # Cosine of the quote to its gloss (multilingual-e5-small) under which the gloss is dropped; set on
 # bench/questions/gloss_dev.jsonl (docs/benchmarks.md, "Bilingual evidence").
-THRESHOLD = 0.85
+THRESHOLD = 0.87
 LABEL = "gloss (machine translation)"
 
 Encode = Callable[[Sequence[str]], np.ndarray]
@@ -89,6 +90,44 @@ def names(text: str) -> list[str]:
     for m in _ACRONYM.finditer(text):
         found[m.group(0)] = None
     return list(found)
+
+
+# Capitalised French words that are no names: « le Premier ministre », « l'État ».
+_NOT_NAMES = frozenset({"premier", "etat"})
+# Names a translation may give in its own language (folded French, folded English), besides
+# the writer's check's aliases (index.writing.checking.ALIASES: English -> French stems).
+_EXONYMS = (
+    ("liban", "lebanon"), ("baviere", "bavaria"), ("chine", "china"), ("grece", "greece"),
+    ("bresil", "brazil"), ("mexique", "mexico"), ("pays-bas", "netherlands"),
+    ("suisse", "switzerland"), ("belgique", "belgium"), ("japon", "japan"), ("inde", "india"),
+    ("irlande", "ireland"), ("ecosse", "scotland"), ("pologne", "poland"), ("turquie", "turkey"),
+    ("russie", "russia"), ("syrie", "syria"), ("egypte", "egypt"), ("maroc", "morocco"),
+    ("algerie", "algeria"), ("tunisie", "tunisia"), ("autriche", "austria"),
+    ("union europeenne", "european union"), ("nations unies", "united nations"),
+    ("etats-unis", "united states"), ("royaume-uni", "united kingdom"),
+)  # fmt: skip
+
+
+def _carried(name: str, folded_gloss: str) -> bool:
+    """Whether ``name`` (of the quote) is in the folded gloss: literally (accents and case
+    aside), or as its usual name in the other language."""
+    key = _folded(name)
+    if key in _NOT_NAMES or _has(key, folded_gloss):
+        return True
+    for fr, en in _EXONYMS:
+        if (key == fr and _has(en, folded_gloss)) or (key == en and _has(fr, folded_gloss)):
+            return True
+    for en, stems in ALIASES.items():
+        if key == en and any(_has(s, folded_gloss, prefix=True) for s in stems):
+            return True
+        if any(key.startswith(s) for s in stems) and _has(en, folded_gloss):
+            return True
+    return False
+
+
+def _has(word: str, folded: str, prefix: bool = False) -> bool:
+    end = "" if prefix else r"(?!\w)"
+    return re.search(rf"(?<!\w){re.escape(word)}{end}", folded) is not None
 
 
 def _folded(text: str) -> str:
@@ -179,7 +218,7 @@ class Glosser:
         have = numbers(text, target) | numbers(text, source)
         lost_numbers = tuple(sorted(numbers(quote, source) - have))
         folded = _folded(text)
-        lost_names = tuple(n for n in names(quote) if _folded(n) not in folded)
+        lost_names = tuple(n for n in names(quote) if not _carried(n, folded))
         vecs = np.asarray(self._encode([quote, text]), dtype=np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-12
         cosine = float(vecs[0] @ vecs[1])
