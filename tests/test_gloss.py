@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from index.records import Answer
 from index.writing.gloss import LABEL, Glosser, names, numbers
 from tests.conftest import CORPUS
 from tests.deadlines import HANG
@@ -191,3 +192,27 @@ def test_discord_edits_the_gloss_in_beside_the_quote(make_engine, embedder, tmp_
 
         run(scenario())
         engine.close()
+
+
+@pytest.mark.parametrize("count", [1, 3, 10])
+def test_glosses_fit_discords_limits_marked_and_outside_the_quotes(count):
+    from dataclasses import replace
+
+    import discord
+
+    from bot.render import check_limits, render_answer
+    from cli.output import citation_lines
+    from tests.test_bot_render import citation
+
+    citations = tuple(
+        replace(citation(n, "mot " * 400), gloss=f"word {n} " * 200) for n in range(1, count + 1)
+    )
+    answer = Answer("Q?", "Voici [1]", False, "en", citations)
+    reply = render_answer(answer)
+    check_limits(reply.content, reply.embeds)
+    values = [f.value or "" for e in reply.embeds for f in e.fields]
+    assert all(f"\n-# {LABEL}: word" in v for v in values)
+    assert all("“word" not in v for v in values)
+    assert isinstance(reply.embeds[0], discord.Embed)
+    lines = citation_lines(citations[0])
+    assert lines[-1].startswith(f"    {LABEL}: word 1") and lines[-2].startswith("    “mot")
