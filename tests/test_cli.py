@@ -116,7 +116,10 @@ def test_index_then_ask_end_to_end(tmp_path):
             "score",
             "also_in",  # wire copies of the cited article (issue 4)
             "attribution",  # who speaks in the quote (issue 25)
+            "first",  # the first report of the quoted fact (issue 25)
+            "gloss",  # the quote's checked translation (issue 25; None without a model)
         }
+        assert c["gloss"] is None
 
 
 def test_ask_batch_gives_one_line_per_question(seed_index, tmp_path):
