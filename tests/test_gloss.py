@@ -20,7 +20,7 @@ from tests.conftest import CORPUS
 from tests.deadlines import HANG
 from tests.fake_discord import FakeDiscord
 from tests.fake_llm import FakeLLM, Reply
-from tests.test_bot import ALICE, CHANNEL_EDIT, field_text, run, running_bot
+from tests.test_bot import ALICE, CHANNEL_EDIT, QUESTION_CHANNEL, field_text, run, running_bot
 from tests.test_cli import invoke
 
 QUESTION = "How many monthly users does Gemini have?"
@@ -191,7 +191,13 @@ def test_discord_edits_the_gloss_in_beside_the_quote(make_engine, embedder, tmp_
             assert "“In mid-November" not in fields and "“Mi-novembre" in fields
 
         run(scenario())
-        engine.close()
+        log = engine.answers()
+        try:  # the answer log keeps what the message shows: the glosses too
+            record = log.latest_in(QUESTION_CHANNEL)
+        finally:
+            log.close()
+            engine.close()
+        assert record is not None and record.citations[0].gloss == FAITHFUL
 
 
 @pytest.mark.parametrize("count", [1, 3, 10])
