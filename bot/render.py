@@ -15,6 +15,7 @@ from discord.utils import escape_markdown, escape_mentions
 
 from index.coverage.firsts import as_of_line, first_line
 from index.records import Answer, ArticleInfo, Citation, Copy
+from index.writing.gloss import LABEL
 
 CONTENT_LIMIT = 2000
 EMBEDS_PER_MESSAGE = 10
@@ -89,6 +90,14 @@ def _said(c: Citation) -> str:
     return "\n-# " + trim(escape_markdown(line), 200) if line else ""
 
 
+def _gloss(c: Citation) -> str:
+    """The checked machine translation under a quote, marked as one, never in quotation marks;
+    or nothing."""
+    return (
+        f"\n-# {LABEL}: " + trim(escape_markdown(" ".join(c.gloss.split())), 300) if c.gloss else ""
+    )
+
+
 def _quote(text: str, limit: int) -> str:
     body = escape_markdown(" ".join(text.split()))
     return "“" + trim(body, max(limit - 2, 1)) + "”"
@@ -99,7 +108,7 @@ def citation_embeds(citations: tuple[Citation, ...] | list[Citation]) -> list[di
     if not citations:
         return []
     heads = [(_field_name(c), _title_line(c)) for c in citations]
-    said = [_said(c) for c in citations]
+    said = [_gloss(c) + _said(c) for c in citations]
     embeds_needed = -(-len(citations) // FIELDS_PER_EMBED)
     overhead = len(SOURCES_TITLE) * embeds_needed + sum(len(n) + len(t) + 1 for n, t in heads)
     overhead += sum(len(s) for s in said)

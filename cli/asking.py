@@ -67,7 +67,8 @@ def ask_cmd(  # noqa: PLR0913 - one parameter per documented option
     def ask(q: str) -> Answer:
         q = engine.standalone(after, q) if after else q
         answer = engine.ask(q, k=k, filters=filters)
-        return engine.write(answer) if write else answer
+        answer = engine.write(answer) if write else answer
+        return engine.gloss(answer)  # quotes in the other language, translated (REVUE_GLOSS)
 
     if batch is not None:
         run_batch(batch, "question", lambda qid, q: answer_json(ask(q), qid))

@@ -11,6 +11,7 @@ import click
 
 from index.coverage.firsts import as_of_line, first_line
 from index.records import Answer, ArticleInfo, Citation, Copy, Hit, Stage, Written, byline
+from index.writing.gloss import LABEL
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -123,6 +124,8 @@ def citation_lines(c: Citation) -> list[str]:
     if c.also_in:
         lines.append(f"    also in: {copies_line(c.also_in)}")
     lines.append(f"    “{c.quote}” (characters {c.start}–{c.end} of {c.article_id})")
+    if c.gloss:
+        lines.append(f"    {LABEL}: {c.gloss}")
     first = first_line(c)
     if first:
         lines.append(f"    {first}")

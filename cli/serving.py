@@ -41,7 +41,7 @@ def prompt(engine: Revue) -> None:
         elif engine.reads_slowly:  # 5-20 s on 2 cores: say why nothing shows yet
             click.echo("Reading the best passages with the language model…", err=True)
         try:
-            click.echo(render_answer(engine.write(engine.ask(line))) + "\n")
+            click.echo(render_answer(engine.gloss(engine.write(engine.ask(line)))) + "\n")
         except RevueError as exc:
             click.echo(f"revue: {explain(exc)}", err=True)
 

@@ -292,6 +292,17 @@ class Revue:
         support = self.support([c.quote for c in answer.citations])
         return replace(answer, written=writer.write(answer, support, on_progress))
 
+    def will_gloss(self, answer: Answer) -> bool:
+        """Whether ``gloss`` would translate any of ``answer``'s quotes (cheap: no model)."""
+        glosser = self.models.glosser
+        return glosser is not None and bool(glosser.wanted(answer))
+
+    def gloss(self, answer: Answer) -> Answer:
+        """``answer`` with a checked translation beside each of its first 3 quotes that is in
+        another language than the question (REVUE_GLOSS; none without a language model)."""
+        glosser = self.models.glosser
+        return answer if glosser is None else glosser.gloss_answer(answer)
+
     def support(self, quotes: Sequence[str]) -> Support:
         """How strongly each of ``quotes`` supports a sentence: its cosine to the quote, in
         standard deviations of its cosines to unrelated news sentences. The quotes are encoded

@@ -17,6 +17,7 @@ from index.errors import RevueError
 from index.model.encoder import Encoder, PairReader
 from index.search.decision import Baseline, background_sentences
 from index.settings import Settings
+from index.writing.gloss import Glosser
 from index.writing.judge import ChatJudge
 from index.writing.translate import Translator
 from index.writing.writer import Writer, open_writer
@@ -113,6 +114,17 @@ class Models:
                 writer = self.writer
                 self._translator = Translator(writer.client) if writer is not None else False
         return self._translator.french(question) if self._translator else None
+
+    @property
+    def glosser(self) -> Glosser | None:
+        """Glosses quotes in the other language (index.writing.gloss); None where REVUE_GLOSS
+        is off or no language model is set up."""
+        if self.settings.gloss == "off":
+            return None
+        writer = self.writer
+        if writer is None:
+            return None
+        return Glosser(writer.client, lambda texts: self.embedder.encode_passages(list(texts)))
 
     def baseline(self, query_vec: np.ndarray) -> Baseline:
         """The question's cosines to unrelated news sentences (the abstention reference)."""

@@ -247,6 +247,9 @@ class Citation(_Bylined):
     also_in: tuple[Copy, ...] = ()  # where else the same dispatch ran
     first: FirstReport | None = None  # who stated the fact first (index.coverage.firsts)
     attribution: Attribution | None = None  # who speaks in the quote (None: not looked at)
+    # The quote in the question's language, machine-translated and checked (index.writing.gloss);
+    # shown beside the verbatim quote, never in its place. None: not glossed, or the gloss failed.
+    gloss: str | None = None
 
 
 @dataclass(frozen=True)

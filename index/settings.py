@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         "model: 'on', 'auto' (with REVUE_READER=llm) or 'off' (the default: the embedded "
         "model's translations did not help, docs/benchmarks.md)",
     )
+    gloss: str = Field(
+        default="auto",
+        description="beside each of the first 3 quotes in another language than the question, "
+        "its translation by the language model, checked (numbers, names, closeness) and marked "
+        "as a machine translation: 'auto' (where a language model is set up) or 'off'",
+    )
     first_reports: bool = Field(
         default=True,
         description="name, for each quote, the first article stating its fact, the outlets "

@@ -118,7 +118,9 @@ def test_index_then_ask_end_to_end(tmp_path):
             "also_in",  # wire copies of the cited article (issue 4)
             "attribution",  # who speaks in the quote (issue 25)
             "first",  # the first article stating its fact (issue 25)
+            "gloss",  # the quote's checked translation (issue 25; None without a model)
         }
+        assert c["gloss"] is None
     assert answer["as_of"] is None  # the seed articles are undated
 
 

@@ -66,7 +66,28 @@ class Ask(commands.Cog):
             answer = await self.read_into(shown)
         self.bot.metrics.answered(shown.server, answer)
         if self.will_write(answer):
-            await self.write_into(shown.message, answer)
+            answer = await self.write_into(shown.message, answer)
+        if self.desk.can_write() and self.bot.engine.will_gloss(answer):
+            await self.gloss_into(shown, answer)
+
+    async def gloss_into(self, shown: Shown, answer: Answer) -> None:
+        """Edit the answer to show, beside its first quotes in the other language, their checked
+        translations; made on the writer's worker (one language model, one queue). The answer
+        log keeps the glosses shown."""
+        try:
+            glossed = await self.desk.write(lambda: self.bot.engine.gloss(answer), stage="gloss")
+        except Exception:
+            log.exception("glossing an answer failed; the quotes stand")
+            return
+        if glossed == answer:
+            return
+        await _edit(shown.message, render_answer(glossed))
+        if shown.record is not None:
+            record = shown.record
+            try:
+                await self.answers.run(lambda log: log.revise(record.id, glossed))
+            except Exception:
+                log.exception("could not keep the glosses of answer %s", record.id)
 
     async def read_into(self, shown: Shown) -> Answer:
         """Edit the cosine's quotes into what the reader decided: the quotes that answer, or a
@@ -88,7 +109,7 @@ class Ask(commands.Cog):
         await _edit(shown.message, render_answer(answer, writing=writing))
         return answer
 
-    async def write_into(self, message: Edit, answer: Answer) -> None:
+    async def write_into(self, message: Edit, answer: Answer) -> Answer:
         """Edit the sent quotes into the written answer as its checked sentences come in (at
         most one edit every ``EDIT_EVERY`` seconds, within Discord's rate limits)."""
         loop = asyncio.get_running_loop()
@@ -110,6 +131,7 @@ class Ask(commands.Cog):
             log.exception("writing an answer failed; the quotes stand")
             final = answer
         await _edit(message, render_answer(final))
+        return final
 
     def question_in(
         self, message: discord.Message, rules: Rules, follows: bool = False

@@ -122,3 +122,23 @@ def translate_messages(question: str) -> list[dict[str, str]]:
         {"role": "system", "content": TRANSLATE},
         {"role": "user", "content": _neutral(question)},
     ]
+
+
+GLOSS = (
+    "You translate a quote from a news article from {source} into {target}. Translate it "
+    "faithfully, sentence by sentence: add nothing and leave nothing out. Write every number in "
+    "digits as the quote does, and copy the names of people, places, organisations and every "
+    "acronym exactly as the quote writes them, untranslated. Reply with the {target} "
+    "translation only."
+)
+LANGUAGE_NAMES = {"en": "English", "fr": "French"}
+
+
+def gloss_messages(quote: str, target: str) -> list[dict[str, str]]:
+    """The request for ``quote`` translated into ``target`` ("en" or "fr")."""
+    source = "en" if target == "fr" else "fr"
+    system = GLOSS.format(source=LANGUAGE_NAMES[source], target=LANGUAGE_NAMES[target])
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": _neutral(quote)},
+    ]
