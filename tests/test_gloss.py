@@ -107,6 +107,7 @@ def _engine(make_engine: Any, embedder: Any, llm: FakeLLM, **settings: Any) -> A
     indexed = make_engine(model=embedder)
     indexed.index([CORPUS])
     options = {"writer": "endpoint", "llm_url": llm.url, "llm_retries": 0, "reader": "none"}
+    options["gloss"] = "auto"  # off by default (docs/benchmarks.md, "Bilingual evidence")
     return Revue(Settings(data_dir=indexed.data_dir, **{**options, **settings}), embedder)
 
 
