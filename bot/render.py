@@ -23,6 +23,7 @@ EMBED_TOTAL = 6000
 DESCRIPTION_LIMIT = 4096
 TITLE_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
+MIN_QUOTE = 150  # characters of a quote that its field always keeps
 FIELDS_PER_EMBED = 25
 URL_LIMIT = 512  # longer links are shown as plain titles (the citation stays)
 ELLIPSIS = "…"
@@ -74,9 +75,13 @@ def _also_in(copies: tuple[Copy, ...]) -> str:
     return trim(escape_markdown(f"also in: {names}"), 200)
 
 
-def _title_line(c: Citation) -> str:
+def _title_line(c: Citation, full: bool = True) -> str:
+    """The title (linked), then, when ``full``, the first report and the other outlets; not
+    full: the bare title in bold, for a field that would not hold the rest with its quote."""
     title = trim(escape_markdown(" ".join((c.title or c.article_id).split())), 200)
     title = title.replace("[", "(").replace("]", ")")
+    if not full:
+        return f"**{title}**"
     line = linked(title, c.url)
     first = first_line(c)
     if first:
@@ -117,6 +122,12 @@ def citation_embeds(citations: tuple[Citation, ...] | list[Citation]) -> list[di
     for i, (c, (name, title), line) in enumerate(zip(citations, heads, said, strict=True)):
         if i % FIELDS_PER_EMBED == 0:
             embeds.append(discord.Embed(title=SOURCES_TITLE, colour=COLOUR))
+        # The quote is what is cited: it keeps MIN_QUOTE characters, the rest gives way (the
+        # gloss and the speaker first, then the link, the first report and the copies).
+        if FIELD_VALUE_LIMIT - len(title) - len(line) - 1 < MIN_QUOTE:
+            line = ""
+        if FIELD_VALUE_LIMIT - len(title) - 1 < MIN_QUOTE:
+            title = _title_line(c, full=False)
         room = min(FIELD_VALUE_LIMIT - len(title) - len(line) - 1, share)
         value = f"{title}\n{_quote(c.quote, room)}{line}"
         embeds[-1].add_field(name=name, value=value, inline=False)

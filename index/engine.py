@@ -250,7 +250,10 @@ class Revue:
         answer = compose(evidence, judges, config)
         # Traced once, on the answer shown in the end: a draft that will be read is not.
         if read and self.settings.first_reports:
-            answer = self.tracer.trace(answer, evidence.articles)
+            try:
+                answer = self.tracer.trace(answer, evidence.articles)
+            except Exception as exc:  # the first reports decorate an answer: never lose it
+                log.warning("the first reports of %r were not traced: %s", evidence.question, exc)
         return answer
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,7 +68,7 @@ class Settings(BaseSettings):
     # Off by default: with the embedded 1.5B model, 23 of 44 glosses shown on the judged set
     # were faithful (52 %; the issue asks 95 %), and a wrong translation beside a verbatim quote
     # is the fault this feature exists to avoid. A stronger model behind REVUE_LLM_URL: auto.
-    gloss: str = Field(
+    gloss: Literal["auto", "off"] = Field(
         default="off",
         description="beside each of the first 3 quotes in another language than the question, "
         "its translation by the language model, checked (numbers, names, closeness) and marked "

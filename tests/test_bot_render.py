@@ -106,3 +106,35 @@ def test_wire_copies_are_named_under_the_citation_and_the_source_line():
     assert "also in: Ouest-France, Presse Océan" in (page.description or "")
     assert (page.footer.text or "").startswith("4 articles")
     check_limits("", [embed, page])
+
+
+def test_a_citation_with_every_part_at_its_longest_keeps_its_quote_within_the_field():
+    """A long title and link, many copies, a first report, a speaker and a gloss: the field
+    stays within Discord's 1,024 characters, and the quote keeps its place."""
+    from dataclasses import replace
+
+    from index.records import Attribution, FirstReport
+
+    copies = tuple(
+        Copy(
+            article_id=f"c{n}",
+            source=f"Outlet with a long name {n}",
+            date=None,
+            url=None,
+            title=None,
+        )
+        for n in range(8)
+    )
+    first = FirstReport(
+        article_id="c0", source="Agence " * 30, date="2025-12-01", title="t", outlets=9, articles=9
+    )
+    said = Attribution(speaker="Quelqu'un " * 20, role="porte-parole " * 20, where="sur X " * 20)
+    long = citation(
+        1, "Un passage cité. " * 40, title="Titre " * 40, url="https://example.org/" + "x" * 480
+    )
+    long = replace(long, also_in=copies, first=first, attribution=said, gloss="A gloss. " * 40)
+    (embed,) = citation_embeds([long])
+    check_limits("", [embed])
+    (field,) = embed.fields
+    assert len(field.value) <= 1024
+    assert "“Un passage cité. Un passage cité." in field.value

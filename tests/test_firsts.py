@@ -151,3 +151,32 @@ def test_the_bot_shows_the_first_report_under_the_quote_and_the_date_in_its_repl
     fields = field_text(reply)
     later = "a later article gives 14 (La Marseillaise, 2024-03-06)"
     assert f"first reported by AFP · 2024-03-02; repeated by 1 other outlet; {later}" in fields
+
+
+def test_figures_are_read_as_a_reader_reads_them():
+    from index.coverage.firsts import numbers_in
+
+    assert numbers_in("En 2023, 150 personnes sont mortes") == ("150",)
+    assert numbers_in("12 000 manifestants, puis 12.500") == ("12000", "12500")
+    assert numbers_in("1,5 million d'euros, 3.5 %") == ("1.5", "3.5")
+    assert numbers_in("les lots 1, 2, 3 du Covid-19 et du G7") == ("1", "2", "3")
+
+
+def test_an_outlet_without_a_name_still_counts_and_the_answer_survives_a_failed_trace(
+    seed_index, monkeypatch
+):
+    quoted = Statement(article("b", None, "2024-01-03"), ("12",), ("12",))  # type: ignore[arg-type]
+    other = Statement(article("c", "Ouest-France", "2024-01-04"), ("12",), ("12",))
+    found = report(citation(source=None), [quoted, other])
+    assert found.outlets == 2
+    assert (
+        first_line(citation(source=None, first=found))
+        == "first reported here; repeated by 1 other outlet"
+    )
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(seed_index, "_similar", broken)
+    answer = seed_index.ask("Who is Nick Turley?")
+    assert answer.citations and all(c.first is None for c in answer.citations)

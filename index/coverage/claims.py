@@ -56,6 +56,8 @@ def check_claim(  # noqa: PLR0913 - the claim's evidence and the three judges it
     verdicts: list[Verdict] = []
     for name in chosen:
         windows = closest_windows(evidence, groups[name][:PER_OUTLET], embed)
+        if not windows:  # its passages overlap no sentence: nothing of it to judge
+            continue
         verdicts.append(outlet_verdict(name, windows, evidence, baseline, judge))
         if on_verdict is not None:
             on_verdict(verdicts[-1], len(verdicts), len(chosen))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index.records import Answer, Article, Citation, FigureChange, FirstReport, Hit
+from index.records import Answer, Article, Citation, FigureChange, FirstReport, Hit, byline
 from index.sentences import sentences
 from index.text import words
 
@@ -29,8 +29,10 @@ SAME_FACT = 0.92
 CANDIDATES = 20  # passages searched per quote
 MIN_WORDS = 5  # shorter sentences ("Pourquoi ?") state no fact of their own
 SHARED = 3  # content words a sentence must share with the quote's to be compared
-# A figure: digits, with thousands separators; not part of a name (Covid-19, G7, A380).
-NUMBER = re.compile(r"(?<![\w-])\d(?:[\d  .,]*\d)?(?![\w-])")
+# A figure: digits, thousands in groups of three ("12 000", "12.000"), an optional decimal part
+# ("1,5"); not part of a name (Covid-19, G7, A380). Only groups of three join: "2023, 150" is
+# two numbers, not 2023150.
+NUMBER = re.compile(r"(?<![\w-])(\d{1,3}(?:[  .]\d{3})+|\d+)(?:[.,](\d+))?(?![\w-])")
 
 Search = Callable[[str, int], list[Hit]]
 Encode = Callable[[list[str]], np.ndarray]
@@ -49,8 +51,14 @@ class Statement:
 def numbers_in(text: str) -> tuple[str, ...]:
     """The figures a sentence gives, normalised ("12 000" and "12000" are one); years are
     dates, not figures."""
-    found = (re.sub(r"[  .,]", "", n) for n in NUMBER.findall(text))
-    return tuple(n for n in found if not (len(n) == 4 and n[:2] in ("19", "20")))
+    found = []
+    for whole, decimals in NUMBER.findall(text):
+        digits = re.sub(r"[  .]", "", whole)
+        if decimals:
+            found.append(f"{digits}.{decimals}")
+        elif not (len(digits) == 4 and digits[:2] in ("19", "20")):
+            found.append(digits)
+    return tuple(found)
 
 
 def content_words(text: str) -> set[str]:
@@ -127,7 +135,7 @@ def report(citation: Citation, statements: Sequence[Statement]) -> FirstReport:
     dated = [(s.article.date or "9999", s.article.id, s.article.source) for s in stating]
     dated += [(c.date or "9999", c.article_id, c.source) for c in citation.also_in]
     date, first_id, source = min(dated)
-    outlets = {src for _, _, src in dated if src}
+    outlets = {src for _, _, src in dated if src} | {citation.source or citation.article_id}
     first = next((s.article for s in stating if s.article.id == first_id), None)
     title = (
         first.title
@@ -190,7 +198,8 @@ def first_line(citation: Citation) -> str | None:
     parts = []
     repeated = first.outlets - 1
     if first.article_id != citation.article_id:
-        parts.append(f"first reported by {first.byline or first.article_id}")
+        who = first.byline if first.source else byline(first.title or first.article_id, first.date)
+        parts.append(f"first reported by {who}")
     elif repeated > 0:
         parts.append("first reported here")
     if repeated > 0:

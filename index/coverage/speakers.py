@@ -162,9 +162,17 @@ def _where(text: str) -> str | None:
     return clean(m.group("w")) if m else None
 
 
+# Sentences longer than this are not read for a speaker: each reporting verb rescans the
+# sentence (a second for 40,000 characters without a full stop, found by the second review),
+# and a real sentence that reports speech is far shorter.
+LONGEST = 2_000
+
+
 def read_sentence(sentence: str) -> tuple[Named | None, str | None, SpeechKind] | None:
     """The speech a sentence reports, if any: who (maybe a pronoun, or a role to resolve),
     where, and its kind; a phrase that names someone is preferred to a bare role."""
+    if len(sentence) > LONGEST:
+        return None
     found = list(_readings(sentence))
     named = [f for f in found if f[0].name or f[0].pronoun]
     return (named or found)[0] if found else None
