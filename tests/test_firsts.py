@@ -180,3 +180,11 @@ def test_an_outlet_without_a_name_still_counts_and_the_answer_survives_a_failed_
     monkeypatch.setattr(seed_index, "_similar", broken)
     answer = seed_index.ask("Who is Nick Turley?")
     assert answer.citations and all(c.first is None for c in answer.citations)
+
+
+def test_a_partial_date_is_not_taken_for_the_first():
+    year_only = Statement(article("b", "Le Monde", "2024"), ("12",), ("12",))
+    dated = Statement(article("c", "Libération", "2024-03-01"), ("12",), ("12",))
+    undated = Statement(article("d", "AFP", None), ("12",), ("12",))
+    found = report(citation(article_id="b", date="2024"), [year_only, dated, undated])
+    assert (found.article_id, found.date, found.outlets) == ("c", "2024-03-01", 3)

@@ -132,9 +132,9 @@ def report(citation: Citation, statements: Sequence[Statement]) -> FirstReport:
     other figures states another fact (an earlier or later toll is not this one): it counts
     for the figure's change only."""
     stating = [s for s in statements if s.numbers == s.quoted]
-    dated = [(s.article.date or "9999", s.article.id, s.article.source) for s in stating]
-    dated += [(c.date or "9999", c.article_id, c.source) for c in citation.also_in]
-    date, first_id, source = min(dated)
+    dated = [(s.article.date, s.article.id, s.article.source) for s in stating]
+    dated += [(c.date, c.article_id, c.source) for c in citation.also_in]
+    date, first_id, source = min(dated, key=lambda d: (latest_day(d[0]), d[1]))
     outlets = {src for _, _, src in dated if src} | {citation.source or citation.article_id}
     first = next((s.article for s in stating if s.article.id == first_id), None)
     title = (
@@ -145,12 +145,20 @@ def report(citation: Citation, statements: Sequence[Statement]) -> FirstReport:
     return FirstReport(
         article_id=first_id,
         source=source,
-        date=None if date == "9999" else date,
+        date=date,
         title=title,
         outlets=len(outlets),
         articles=len({d[1] for d in dated}),
         figure=figure_change(statements),
     )
+
+
+def latest_day(date: str | None) -> str:
+    """The last day a date can mean, for ordering: "2025" may be any day of 2025, so it comes
+    after "2025-03-01" (a partial date is never taken for the first on its own); undated last."""
+    if not date:
+        return "9999-99-99"
+    return date + "-99" * max(0, 2 - date.count("-"))
 
 
 def changed_figure(statement: Statement) -> tuple[str, str] | None:
