@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fake_discord import BOT_ID, FakeDiscord, user  # noqa: E402
-from tests.image.podman import Container, free_port, podman, revue  # noqa: E402
+from tests.image.podman import Container, bot_env, free_port, podman, revue  # noqa: E402
 from tests.test_bot_health import scrape, value  # noqa: E402
 
 SEEDS = ROOT.parent / "shared" / "eval" / "seed_questions.jsonl"
@@ -80,14 +80,7 @@ def rss_mb(bot: Container) -> float:
 async def run_bot(image: str, volume: str, count: int) -> dict[str, float]:
     port = free_port()
     async with FakeDiscord() as fake:
-        env = {
-            "DISCORD_TOKEN": "fake-token",
-            "DISCORD_API_BASE": fake.api_base,
-            "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "REVUE_METRICS_PORT": str(port),
-            "REVUE_METRICS_HOST": "127.0.0.1",
-            "REVUE_QUESTION_EVERY": "0",
-        }
+        env = bot_env(fake, port, REVUE_QUESTION_EVERY="0")
         started = time.monotonic()
         with Container(image, volume, env) as bot:
             await fake.wait_for("PUT", r"/applications/\d+/commands", timeout=600)

@@ -7,6 +7,10 @@ import socket
 import subprocess
 import uuid
 from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.fake_discord import FakeDiscord
 
 RUN = ["--runtime", "runc", "run", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 
@@ -39,6 +43,19 @@ def revue(image: str, *command: str, volume: str | None = None, **how: str) -> s
     if "user" in how:
         options += ["--user", how["user"]]
     return podman(*RUN, *options, image, *command)
+
+
+def bot_env(fake: FakeDiscord, metrics_port: int, **more: str) -> dict[str, str]:
+    """What a containerised bot needs to reach ``fake`` on the host's loopback and serve its
+    metrics there, and ``more`` (REVUE_… settings)."""
+    return {
+        "DISCORD_TOKEN": "fake-token",
+        "DISCORD_API_BASE": fake.api_base,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "REVUE_METRICS_PORT": str(metrics_port),
+        "REVUE_METRICS_HOST": "127.0.0.1",
+        **more,
+    }
 
 
 def free_port() -> int:

@@ -16,7 +16,7 @@ from index.ingest.corpus import load_corpus
 from tests.conftest import CORPUS
 from tests.fake_discord import BOT_ID, FakeDiscord, user
 from tests.fake_feeds import FeedServer
-from tests.image.podman import Container, free_port, podman, revue
+from tests.image.podman import Container, bot_env, free_port, podman, revue
 from tests.test_bot import MESSAGES, field_text, run
 from tests.test_bot_health import scrape, value
 from tests.test_feeds import item, items_at
@@ -90,14 +90,8 @@ def test_the_bot_answers_a_mention_reports_health_and_metrics_and_stops_on_sigte
 
     async def scenario() -> tuple[str, str, dict, float, int]:
         async with FakeDiscord() as fake:
-            env = {
-                "DISCORD_TOKEN": "fake-token",
-                "DISCORD_API_BASE": fake.api_base,
-                "DISCORD_GATEWAY_URL": fake.gateway_url,
-                "REVUE_METRICS_PORT": str(port),
-                "REVUE_METRICS_HOST": "127.0.0.1",
-                "REVUE_WRITER": "none",  # the quotes alone: the bot's flow, not the writer's speed
-            }
+            # the quotes alone: the bot's flow, not the writer's speed
+            env = bot_env(fake, port, REVUE_WRITER="none")
             with Container(image, volume, env) as bot:
                 await fake.wait_for("PUT", r"/applications/\d+/commands", timeout=300)
                 await asyncio.sleep(1)
