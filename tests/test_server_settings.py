@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -97,9 +98,13 @@ def test_changes_made_at_once_by_two_processes_are_all_kept(settings: Settings) 
     stores = [open_server_settings(settings) for _ in range(2)]
     start = threading.Barrier(8)
 
+    def add_channel(n: int, current: ServerConfig) -> ServerConfig:
+        time.sleep(0.02)  # a slow change: the other process has time to write in between
+        return replace(current, channels=(*(current.channels or ()), n))
+
     def add(n: int) -> None:
         start.wait()
-        stores[n % 2].update(A, lambda c: replace(c, channels=(*(c.channels or ()), n)))
+        stores[n % 2].update(A, lambda c: add_channel(n, c))
 
     try:
         with ThreadPoolExecutor(8) as pool:

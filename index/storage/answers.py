@@ -14,7 +14,7 @@ import sqlite_utils
 from index.errors import AnswerNotFound
 from index.records import Answer, AnswerRecord, Feedback, VoteKind
 from index.storage.answer_rows import check_vote, now_text, record, shown, storable
-from index.storage.state import open_state
+from index.storage.state import open_state, writing
 
 
 class AnswerLog:
@@ -95,7 +95,7 @@ class AnswerLog:
         check_vote(vote)
         self.get(answer_id)  # raises AnswerNotFound
         key = [answer_id, user_id]
-        with self._lock, self.db.conn:
+        with self._lock, writing(self.db):  # the vote replaced is the one read
             before = self.db.execute(
                 "SELECT vote FROM votes WHERE answer_id = ? AND user_id = ?", key
             ).fetchone()

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from index.storage.protocols import ServerConfig
+from index.storage.state import writing
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -72,22 +73,14 @@ class SqliteServerSettings:
     def update(
         self, server_id: int, change: Callable[[ServerConfig], ServerConfig]
     ) -> ServerConfig:
-        with self._lock, self.db.conn:
-            # A write first, so that the transaction holds SQLite's write lock before the read:
-            # another process changing the same server waits instead of being overwritten.
-            self.db.execute(
-                "INSERT OR IGNORE INTO server_settings (server_id) VALUES (?)", [server_id]
-            )
+        # The write lock is held before the read: another process changing the same server
+        # waits (up to the connection's 10 s) instead of being overwritten.
+        with self._lock, writing(self.db):
             new = changed(self._get(server_id), change)
             if new.is_empty():  # back to every default: no row
                 self.db.execute("DELETE FROM server_settings WHERE server_id = ?", [server_id])
             else:
-                values = row(new)
-                self.db.execute(
-                    "UPDATE server_settings SET channels = ?, news_channel = ?, "
-                    "thread_when_busy = ? WHERE server_id = ?",
-                    [*(values[c] for c in COLUMNS[1:]), server_id],
-                )
+                self.db.table("server_settings").upsert(row(new), pk="server_id")
         return new
 
     def _get(self, server_id: int) -> ServerConfig:
