@@ -105,6 +105,31 @@ def test_an_unknown_speaker_is_none(text):
     assert said(text).speaker is None
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # the outlet is where it was said: the speaker is who it quotes
+        ("« Rien n'est joué », a indiqué au Point Hélène Marchal.", "Hélène Marchal"),
+        # an outlet reports, it does not speak
+        ("Le maire aurait démissionné, selon Le Parisien.", None),
+        ("« Nous partirons », a déclaré France Info.", None),
+    ],
+)
+def test_a_news_outlet_is_never_the_speaker(text, speaker):
+    assert said(text).speaker == speaker
+
+
+def test_a_pronoun_after_a_person_given_only_by_role_is_not_someone_named_earlier():
+    text = (
+        "Le gouvernement a répondu par la voix de Paul Martin. "
+        "Dans la foulée, le président de la République a assumé ses choix. "
+        "« J'assume parfaitement », a-t-il dit."
+    )
+    assert said(text, text.index("«")).speaker is None
+    named = text.replace("Dans la foulée, le président de la République", "Il")
+    assert said(named, named.index("«")).speaker == "Paul Martin"
+
+
 def test_the_chain_names_the_original_of_a_wire_copy():
     text = "« Rien n'est décidé », a déclaré Paul Martin."
     copies = (

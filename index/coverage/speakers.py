@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from index.coverage.outlets import is_outlet
 from index.coverage.speech import (
     ACCORDING,
     BODIES,
@@ -46,6 +47,12 @@ from index.sentences import Span, sentences
 
 LOOK_BACK = 3  # sentences searched for the person a pronoun stands for
 _PERSON = re.compile(PERSON)
+# A person given only by role as a sentence's subject ("Dans la foulée, le président de la
+# République a assumé…"): a pronoun after it may stand for them, so no one further back is named.
+_ROLE_SUBJECT = re.compile(
+    rf"(?:^|[,.]\s*)(?:le|la|l['’])\s*(?:{'|'.join(sorted(PERSON_ROLES))})\b",
+    re.IGNORECASE,
+)
 _NP_START = re.compile(
     rf"^(?:(?P<title>{TITLE}\s+{CAPS})|(?P<vague>{VAGUE})\s|(?P<det>(?i:le|la|les|son|sa|ses|leur|leurs|the)\s+|(?i:l)['’]\s*)|(?P<caps>{CAPS}))"
 )
@@ -173,7 +180,8 @@ def read_sentence(sentence: str) -> tuple[Named | None, str | None, SpeechKind] 
     where, and its kind; a phrase that names someone is preferred to a bare role."""
     if len(sentence) > LONGEST:
         return None
-    found = list(_readings(sentence))
+    # An outlet reports, it does not speak ("a indiqué au Point", "selon Le Parisien").
+    found = [f for f in _readings(sentence) if not (f[0].name and is_outlet(f[0].name))]
     named = [f for f in found if f[0].name or f[0].pronoun]
     return (named or found)[0] if found else None
 
@@ -258,7 +266,7 @@ def _resolve(text: str, spans: Sequence[Span], i: int, depth: int) -> Named | No
         people = [
             m
             for m in _PERSON.finditer(text, spans[j].start, spans[j].end)
-            if m.group(0).split()[0].lower() not in NOT_NAMES
+            if m.group(0).split()[0].lower() not in NOT_NAMES and not is_outlet(m.group(0))
         ]
         opens = text[spans[j].start] not in OPEN_QUOTES
         opening = [m for m in people if opens and m.start() - spans[j].start < 3]
@@ -266,6 +274,8 @@ def _resolve(text: str, spans: Sequence[Span], i: int, depth: int) -> Named | No
             return Named(opening[0].group(0))
         if len({m.group(0) for m in people}) == 1:
             return Named(people[0].group(0))
+        if not people and _ROLE_SUBJECT.search(text, spans[j].start, spans[j].end):
+            return None  # "le président de la République a assumé": someone not named here
     return None
 
 
