@@ -151,6 +151,12 @@ def test_the_literal_check_finds_a_changed_number_or_day():
     )
     assert mismatch("Her rating is 67 % (Tuesday).", passage) is None
     assert mismatch("Elle a 2 chiens.", "Elle aime les chiens.") is None  # no number to differ
+    # a year is compared with years: its absence is no mismatch, another year is
+    assert mismatch("In 2025 her rating was 67 %.", passage) is None
+    changed = mismatch(
+        "Son salaire était de 3 000 euros en 2019.", "Il gagnait 3 000 euros en 2021."
+    )
+    assert changed == "the number 2019 is not in the passage"
     config = StanceConfig()
     assert decide(0.9, 0.1, None, config).label == "supports"
     assert decide(0.9, 0.1, "the number 47 is not in the passage", config).label != "supports"

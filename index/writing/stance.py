@@ -101,15 +101,23 @@ def mismatch(claim: str, passage: str) -> str | None:
     """A number or calendar word of the claim that the passage lacks while giving one of the
     same kind ("47 %" against "67 %", "Thursday" against "mardi"); None when there is none."""
     theirs = numbers(passage)
-    missing = sorted(numbers(claim) - theirs)
-    if missing and theirs:
-        return f"the number {missing[0]} is not in the passage"
+    for kind in (_is_year, lambda n: not _is_year(n)):
+        # A year is compared with years only: "in 2025, 47 employees" is not contradicted by
+        # a passage that says "47 employees" and no year.
+        given = {n for n in theirs if kind(n)}
+        missing = sorted(n for n in numbers(claim) - theirs if kind(n))
+        if missing and given:
+            return f"the number {missing[0]} is not in the passage"
     said, claimed = _calendar(passage), _calendar(claim)
     for kind in ("month", "day"):
         lacking = claimed[kind] - said[kind]
         if lacking and said[kind]:
             return f"the {kind} “{min(lacking)}” is not in the passage"
     return None
+
+
+def _is_year(number: str) -> bool:
+    return len(number) == 4 and number[:2] in ("19", "20")
 
 
 def _calendar(text: str) -> dict[str, set[str]]:
