@@ -101,11 +101,11 @@ def mismatch(claim: str, passage: str) -> str | None:
     """A number or calendar word of the claim that the passage lacks while giving one of the
     same kind ("47 %" against "67 %", "Thursday" against "mardi"); None when there is none."""
     theirs = numbers(passage)
-    for kind in (_is_year, lambda n: not _is_year(n)):
+    for year in (True, False):
         # A year is compared with years only: "in 2025, 47 employees" is not contradicted by
         # a passage that says "47 employees" and no year.
-        given = {n for n in theirs if kind(n)}
-        missing = sorted(n for n in numbers(claim) - theirs if kind(n))
+        given = {n for n in theirs if _is_year(n) == year}
+        missing = sorted(n for n in numbers(claim) - theirs if _is_year(n) == year)
         if missing and given:
             return f"the number {missing[0]} is not in the passage"
     said, claimed = _calendar(passage), _calendar(claim)
