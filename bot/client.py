@@ -193,12 +193,20 @@ class RevueBot(commands.Bot):
             self._warm_up = asyncio.create_task(self._load_model())
 
     async def deferred(
-        self, interaction: discord.Interaction, work: Callable[[], T], stage: str = "engine"
+        self,
+        interaction: discord.Interaction,
+        work: Callable[[], T],
+        stage: str = "engine",
+        on_writer: bool = False,
     ) -> T:
         """A slash command's engine work: admitted by the fair limits (``Refused`` before
-        anything is shown), then the interaction deferred and ``work`` run on a desk worker."""
+        anything is shown), then the interaction deferred and ``work`` run on a desk worker;
+        work that is mostly the language model's (``on_writer``) queues on the writer's worker
+        instead, so a minute-long check does not hold a worker that questions need."""
         with self.desk.admit(asker(interaction)) as ticket:
             await interaction.response.defer(thinking=True)
+            if on_writer:
+                return await self.desk.write(work, stage)
             return await self.desk.run(ticket, work, stage)
 
     async def on_message(self, message: discord.Message) -> None:

@@ -14,14 +14,17 @@ import pytest
 from index.errors import NeedsLanguageModel
 from index.writing.stance import StanceConfig, decide, mismatch
 from tests.conftest import CORPUS, write
-from tests.fake_discord import FakeDiscord
+from tests.fake_discord import BOT_ID, FakeDiscord
 from tests.fake_llm import FakeLLM, Request
 from tests.settle import until
 from tests.test_bot import (  # noqa: F401 - the fixture puts discord.py's endpoints back
     ALICE,
+    BOB,
     CALLBACK,
     FOLLOWUP,
+    MESSAGES,
     ORIGINAL,
+    QUIET_CHANNEL,
     _restore_endpoints,
     run,
     running_bot,
@@ -186,6 +189,35 @@ def test_slash_check_is_deferred_edits_its_progress_and_ends_with_the_verdicts(e
         assert "AFP: **supports it** (0.90)" in final["content"]
         quotes = [f["value"] for e in final["embeds"] for f in e["fields"]]
         assert any("ne sont pas en grève" in q for q in quotes)
+
+    llm.entails = slowly
+    try:
+        run(scenario())
+    finally:
+        llm.entails = scripted
+
+
+def test_a_long_check_waits_for_the_model_without_holding_up_questions(engine, llm):
+    """One answer worker: the check queues on the language model's own worker, so a question
+    asked meanwhile is answered before the check ends."""
+
+    def slowly(request: Request) -> float:
+        time.sleep(0.4)
+        return scripted(request)
+
+    async def scenario() -> None:
+        async with FakeDiscord() as fake, running_bot(engine, fake, workers=1):
+            await fake.slash("check", {"claim": CLAIM}, author=ALICE)
+            await until(lambda: fake.sent("POST", CALLBACK), "the check deferred")
+            await fake.send_message(
+                f"<@{BOT_ID}> Les dockers de Marseille sont-ils en grève ?",
+                author=BOB,
+                channel_id=QUIET_CHANNEL,
+            )
+            (reply,) = await fake.wait_for("POST", MESSAGES)
+            assert "[1]" in reply.json["content"]  # the quotes
+            assert "outlets judged." not in last_edit(fake)  # the check is still going
+            await until(lambda: "outlets judged." in last_edit(fake), "the verdicts")
 
     llm.entails = slowly
     try:

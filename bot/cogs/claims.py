@@ -91,7 +91,12 @@ class CheckCog(commands.Cog, name="Check"):
             loop.call_soon_threadsafe(heard.append, (v, done, total))
 
         work = asyncio.ensure_future(
-            self.bot.deferred(interaction, lambda: engine.check(claim, filters, on_verdict))
+            self.bot.deferred(
+                interaction,
+                lambda: engine.check(claim, filters, on_verdict),
+                stage="check",
+                on_writer=True,
+            )
         )
         shown = 0
         while not work.done():
