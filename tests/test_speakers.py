@@ -119,6 +119,15 @@ def test_a_news_outlet_is_never_the_speaker(text, speaker):
     assert said(text).speaker == speaker
 
 
+def test_a_body_called_by_its_kind_is_no_speaker_and_a_body_ends_before_its_verb():
+    text = "Air Lumière a annulé ses vols. La compagnie a indiqué qu'elle rembourserait tout."
+    assert said(text, text.index("La")).speaker is None  # "la compagnie": named elsewhere
+    text = "La préfecture de police a indiqué dimanche matin que la manifestation était interdite."
+    assert said(text).speaker == "préfecture de police"
+    text = "« Tout est calme », a indiqué la préfecture de police dimanche matin."
+    assert said(text).speaker == "préfecture de police"
+
+
 def test_a_pronoun_after_a_person_given_only_by_role_is_not_someone_named_earlier():
     text = (
         "Le gouvernement a répondu par la voix de Paul Martin. "

@@ -59,6 +59,13 @@ BODIES = frozenset(
     company court prosecutors""".split()
 )
 
+# Bodies that a news story names once ("Air France") and then calls by their kind ("la
+# compagnie"): alone, they are no checkable speaker.
+NAMED_ELSEWHERE = frozenset(
+    """compagnie société entreprise groupe association organisation firme constructeur club
+    fédération syndicat collectif ong fondation laboratoire banque company""".split()
+)
+
 # Reporting verbs: past participles (after "a", "ont", "avait"…, or "a-t-il") and present
 # forms (after a subject, or inverted: "estime Jean Dupont", "ajoute-t-elle").
 _PP = """déclaré affirmé indiqué expliqué ajouté annoncé assuré dénoncé précisé dit écrit
