@@ -10,11 +10,10 @@ from typing import Any
 import click
 
 from cli.common import engine_of
-from cli.output import citation_lines, echo_json
+from cli.output import citation_lines, echo_json, outlet_list
 from index.records import ClaimCheck, ClaimLabel, Verdict
 from index.search.filters import HELP, parse_filters
 
-SHOWN = 10  # outlets named per list in the text output; the rest are counted
 LABELS: dict[ClaimLabel, str] = {
     "supports": "supports it",
     "contradicts": "contradicts it",
@@ -44,11 +43,6 @@ def check_json(c: ClaimCheck) -> dict[str, Any]:
     }
 
 
-def named(names: tuple[str, ...]) -> str:
-    more = f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
-    return ", ".join(names[:SHOWN]) + more
-
-
 def verdict_lines(v: Verdict) -> list[str]:
     lines = citation_lines(v.citation)
     lines[1] = f"[{v.citation.n}] {LABELS[v.label]} ({v.confidence:.2f}) · {lines[1][4:]}"
@@ -68,10 +62,10 @@ def render_check(c: ClaimCheck) -> str:
     if c.unjudged:
         lines.append(
             f"Not judged (the model reads the {c.limit} outlets with the closest passages): "
-            f"{named(c.unjudged)}"
+            f"{outlet_list(c.unjudged)}"
         )
     if c.silent:
-        lines.append(f"Nothing on it from {len(c.silent)} outlets: {named(c.silent)}")
+        lines.append(f"Nothing on it from {len(c.silent)} outlets: {outlet_list(c.silent)}")
     lines.append(f"Judged by {c.model} in {c.seconds:.0f} s; read the quotes.")
     return "\n".join(lines)
 

@@ -10,11 +10,9 @@ from typing import Any
 import click
 
 from cli.common import engine_of, filter_options
-from cli.output import citation_lines, echo_json
+from cli.output import citation_lines, echo_json, outlet_list
 from index.records import Comparison, Filters, Matched, Timeline, Unit, byline
 from index.search.filters import HELP, parse_filters
-
-SILENT_SHOWN = 10  # silent outlets named in the text output; the rest are counted
 
 
 def timeline_json(t: Timeline) -> dict[str, Any]:
@@ -114,9 +112,7 @@ def render_comparison(c: Comparison) -> str:
     for q in c.quotes:
         lines += citation_lines(q)
     if c.silent:
-        named = ", ".join(c.silent[:SILENT_SHOWN])
-        more = f" and {len(c.silent) - SILENT_SHOWN} more" if len(c.silent) > SILENT_SHOWN else ""
-        lines += ["", f"Nothing on it from {len(c.silent)} outlets: {named}{more}"]
+        lines += ["", f"Nothing on it from {len(c.silent)} outlets: {outlet_list(c.silent)}"]
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -21,6 +22,15 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """``revue: message`` on stderr, then exit with ``code``."""
     click.echo(f"revue: {message}", err=True)
     sys.exit(code)
+
+
+OUTLETS_SHOWN = 10  # outlets named per list in the text output; the rest are counted
+
+
+def outlet_list(names: Sequence[str]) -> str:
+    """ "A, B and 3 more": the first ``OUTLETS_SHOWN`` names, the rest counted."""
+    more = f" and {len(names) - OUTLETS_SHOWN} more" if len(names) > OUTLETS_SHOWN else ""
+    return ", ".join(names[:OUTLETS_SHOWN]) + more
 
 
 def echo_json(obj: object) -> None:
