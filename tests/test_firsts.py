@@ -52,7 +52,12 @@ def corpus(folder):
 @pytest.mark.model
 def test_ask_names_the_first_report_the_repeats_and_the_later_figure(tmp_path, monkeypatch):
     folder = corpus(tmp_path / "corpus")
-    env = {"REVUE_DATA_DIR": str(tmp_path / "data"), "REVUE_WRITER": "none", "REVUE_READER": "none"}
+    env = {
+        "REVUE_DATA_DIR": str(tmp_path / "data"),
+        "REVUE_WRITER": "none",
+        "REVUE_READER": "none",
+        "REVUE_FIRST_REPORTS": "true",
+    }
     runner = CliRunner()
     indexed = runner.invoke(cli, ["index", "--corpus", str(folder)], env=env)
     assert indexed.exit_code == 0, indexed.output
@@ -135,7 +140,7 @@ def test_the_lines_say_only_what_adds_something():
 def test_the_bot_shows_the_first_report_under_the_quote_and_the_date_in_its_reply(
     make_engine, tmp_path
 ):
-    engine = make_engine()
+    engine = make_engine(first_reports=True)
     engine.index([corpus(tmp_path / "corpus")])
 
     async def scenario() -> dict:
