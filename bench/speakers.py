@@ -1,7 +1,7 @@
 """Who is speaking (issue 25): the attribution rules of ``index/coverage/speakers.py`` against
 a judged file of passages.
 
-    .venv/bin/python bench/speakers.py [bench/questions/speakers_dev.jsonl] [--json]
+    .venv/bin/python bench/speakers.py [bench/questions/speakers_dev.jsonl] [--json] [--beyond]
 
 Each line of the judged file is a passage: ``article`` (an id of
 ../shared/data/news_fr/articles.jsonl, or of a seed article in corpus/, whose offsets point into
@@ -83,7 +83,7 @@ def texts(ids: set[str]) -> dict[str, str]:
     return found
 
 
-def run(path: Path) -> dict[str, Any]:
+def run(path: Path, beyond: bool = False) -> dict[str, Any]:
     rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
     articles = texts({r["article"] for r in rows})
     named = right = spoken = silent = silent_right = 0
@@ -92,7 +92,7 @@ def run(path: Path) -> dict[str, Any]:
     for row in rows:
         text = articles[row["article"]]
         began = time.perf_counter()
-        got = speaker_of(text, row["start"], row["end"])
+        got = speaker_of(text, row["start"], row["end"], beyond=beyond)
         costs.append((time.perf_counter() - began) * 1000)
         judged = row.get("speaker")
         ok = bool(got.speaker and judged and correct(got.speaker, judged))
@@ -129,8 +129,11 @@ def main() -> None:
     parser.add_argument("judged", nargs="?", type=Path, default=DEV)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--quiet", action="store_true", help="no list of wrong speakers")
+    parser.add_argument(
+        "--beyond", action="store_true", help="also speakers found only before the passage"
+    )
     args = parser.parse_args()
-    result = run(args.judged)
+    result = run(args.judged, args.beyond)
     if args.quiet:
         result.pop("wrong")
     if args.json:

@@ -17,8 +17,8 @@ from tests.test_bot import ALICE, FOLLOWUP, field_text, running_bot
 from tests.test_cli import invoke
 
 
-def said(text: str, start: int = 0, end: int | None = None) -> Attribution:
-    return speaker_of(text, start, len(text) if end is None else end)
+def said(text: str, start: int = 0, end: int | None = None, beyond: bool = False) -> Attribution:
+    return speaker_of(text, start, len(text) if end is None else end, beyond=beyond)
 
 
 @pytest.mark.parametrize(
@@ -74,8 +74,11 @@ def test_a_pronoun_is_the_person_named_in_the_previous_sentence():
         "« Les travaux commenceront en mai », a-t-il ajouté."
     )
     second = text.index("«")
-    found = said(text, second)
+    found = said(text, second, beyond=True)
     assert (found.speaker, found.kind) == ("Marc Lefèvre", "direct")
+    # by default only a speaker the quote itself names is given: the reader can check it
+    assert said(text, second) == Attribution(None, kind="direct")
+    assert said(text).speaker == "Marc Lefèvre"  # the quote holds both sentences
 
 
 def test_a_quotation_alone_continues_the_previous_speaker():
@@ -83,7 +86,7 @@ def test_a_quotation_alone_continues_the_previous_speaker():
         "« Le budget est tenu », a assuré Sophie Arnaud, directrice de l'hôpital. "
         "« Nous recruterons dix infirmiers. »"
     )
-    assert said(text, text.rindex("«")).speaker == "Sophie Arnaud"
+    assert said(text, text.rindex("«"), beyond=True).speaker == "Sophie Arnaud"
 
 
 def test_a_title_or_a_nickname_in_quotation_marks_is_not_speech():
@@ -134,9 +137,9 @@ def test_a_pronoun_after_a_person_given_only_by_role_is_not_someone_named_earlie
         "Dans la foulée, le président de la République a assumé ses choix. "
         "« J'assume parfaitement », a-t-il dit."
     )
-    assert said(text, text.index("«")).speaker is None
+    assert said(text, text.index("«"), beyond=True).speaker is None
     named = text.replace("Dans la foulée, le président de la République", "Il")
-    assert said(named, named.index("«")).speaker == "Paul Martin"
+    assert said(named, named.index("«"), beyond=True).speaker == "Paul Martin"
 
 
 def test_the_chain_names_the_original_of_a_wire_copy():
