@@ -2,7 +2,7 @@
 `revue check` costs end to end.
 
     python bench/claims.py pairs [--file bench/questions/claims_dev.jsonl] [--out RAW.jsonl]
-    python bench/claims.py rescore RAW.jsonl [--tune]   # the labels again from saved probabilities
+    python bench/claims.py rescore RAW.jsonl [--tune] [--pairs PAIRS.jsonl]  # saved probabilities
     python bench/claims.py e2e [--data DIR] [--corpus PATH ...] [--claim TEXT ...]
 
 - pairs: each (claim, passage) pair's passage is ``article.text[start:end]`` (news_fr articles,
@@ -87,6 +87,21 @@ def judge_pairs(path: Path, news: Path, out: Path | None) -> list[dict[str, Any]
         print(f"{n:3d} {row['label']:<11} s={states:.2f} d={denies:.2f} {seconds:.1f}s", flush=True)
     writer.close()
     return rows
+
+
+def recheck(rows: list[dict[str, Any]], pairs: Path, news: Path) -> list[dict[str, Any]]:
+    """The saved probabilities with today's literal check: a change to it is measured without
+    asking the model again."""
+    from index.writing.stance import mismatch
+
+    texts = articles(news)
+    by_id = {p["id"]: p for p in read_jsonl(pairs)}
+    out = []
+    for row in rows:
+        pair = by_id[row["id"]]
+        passage = texts[pair["article"]][pair["start"] : pair["end"]]
+        out.append(row | {"mismatch": mismatch(pair["claim"], passage)})
+    return out
 
 
 def score(rows: list[dict[str, Any]], config: Any) -> dict[str, Any]:
@@ -179,6 +194,10 @@ def main() -> None:
     r = sub.add_parser("rescore")
     r.add_argument("raw", type=Path)
     r.add_argument("--tune", action="store_true")
+    r.add_argument(
+        "--pairs", type=Path, help="the run's pairs file: the literal check is done again"
+    )
+    r.add_argument("--news", type=Path, default=NEWS)
     e = sub.add_parser("e2e")
     e.add_argument("--data", type=Path, default=ROOT / "bench" / "results" / "claims-seeds")
     e.add_argument("--corpus", type=Path, action="append", default=[])
@@ -192,6 +211,8 @@ def main() -> None:
         print(json.dumps(score(rows, StanceConfig()), indent=1))
     elif args.what == "rescore":
         rows = read_jsonl(args.raw)
+        if args.pairs:
+            rows = recheck(rows, args.pairs, args.news)
         if args.tune:
             config, result = tune(rows)
             print(config)
