@@ -68,6 +68,27 @@ def test_a_speaker_in_the_sentence(text, speaker, role, kind):
     assert (found.speaker, found.role, found.kind) == (speaker, role, kind)
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # a title's full stop does not end the speaker's phrase
+        ("« Rien ne presse », a déclaré M. Garnier en référence au décret.", "Garnier"),
+        # how and when, between the verb and the speaker
+        ("« Le coq chantait », a expliqué avec humour la gendarmerie sur son site.", "gendarmerie"),
+        ("« Merci à tous », écrit ce samedi 12 mars la mairie de Lunel.", "mairie de Lunel"),
+        # the imperfect reports speech too
+        ("« Je suis fatiguée », confiait Claire Dubois à une amie.", "Claire Dubois"),
+        # a body of a kind, said which by its complement
+        (
+            "Il manque 300 médecins, selon le syndicat national des médecins.",
+            "syndicat national des médecins",
+        ),
+    ],
+)
+def test_the_speaker_after_an_inverted_verb_or_selon(text, speaker):
+    assert said(text).speaker == speaker
+
+
 def test_a_pronoun_is_the_person_named_in_the_previous_sentence():
     text = (
         "Marc Lefèvre, maire de la commune, a présenté le projet mardi. "

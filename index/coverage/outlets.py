@@ -39,6 +39,8 @@ _NAMES = (
     "Le HuffPost",
     "HuffPost",
     "Huffington Post",
+    "Huff Post",
+    "L'Indépendant",
     "20 Minutes",
     "20Minutes",
     "France Info",

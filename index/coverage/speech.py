@@ -82,12 +82,14 @@ _PRESENT = """déclare affirme indique explique ajoute annonce assure dénonce p
     relève plaide justifie lance tonne fustige résume détaille considère pense croit
     témoigne constate signale glisse lâche confesse avoue admet ironise raille tacle
     certifie souhaite emporte insurge interroge exclame indigne félicite réjouit inquiète
-    alarme étonne""".split()
+    alarme étonne rapporte souvient disait écrivait""".split()
 _EN = "said says told added explained wrote warned stated announced noted insisted".split()
 
 
 def _plural(forms: list[str]) -> list[str]:
-    return [*forms, *(f + "nt" for f in forms if f.endswith("e"))]
+    """The present's plural and the imperfect ("confie", "confient", "confiait", "confiaient")."""
+    stems = [f[:-1] for f in forms if f.endswith("e")]
+    return [*forms, *(s + "ent" for s in stems), *(s + e for s in stems for e in ("ait", "aient"))]
 
 
 def _alt(forms: list[str]) -> str:
