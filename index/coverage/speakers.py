@@ -23,6 +23,7 @@ from index.coverage.speech import (
     CLOSE_QUOTES,
     DET,
     EN_VERB,
+    LOW,
     NAMED_ELSEWHERE,
     NOT_NAMES,
     OPEN_QUOTES,
@@ -93,9 +94,15 @@ def _complements(name: str) -> re.Pattern[str]:
 _COMPLEMENTS = (_complements(CAPS), _complements(rf"[{UP}][\w&.’'\-]*"))
 # What ties a verb to the words it reports: "que", "that", a colon, or the quotation itself
 # right after the verb ("a lancé une opération « code rouge »" reports nothing).
+# Words ending like an infinitive that are none.
+_NOT_VERBS = r"(?:entre|contre|outre|notre|votre|autre|premier|première|dernier|hier|leur|cher)"
 _SPEECH_AFTER = re.compile(
     rf"^(?:[^.!?{OPEN_QUOTES}{CLOSE_QUOTES}]{{0,60}}?(?:\bque\b|\bqu['’]|:|\bthat\b)"
-    rf"|\s*[,:]?\s*[{OPEN_QUOTES}]|\s)"
+    rf"|\s*[,:]?\s*[{OPEN_QUOTES}]"
+    # an infinitive: "a assuré ne pas avoir été entendue", "rappelle être très croyant"
+    rf"|\s+(?:ne\s+(?:pas|jamais|plus)\s+|n['’])?(?!{_NOT_VERBS}\b)"
+    rf"(?:avoir|être|[{LOW}]+(?:er|ir|re))\b(?!\s*[{UP}])"
+    rf"|\s)"
 )
 _QUOTED = re.compile(rf"[{OPEN_QUOTES}]\s*([^{CLOSE_QUOTES}]{{2,}}?)\s*[{CLOSE_QUOTES}]")
 
