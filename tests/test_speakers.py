@@ -78,6 +78,9 @@ def test_a_speaker_in_the_sentence(text, speaker, role, kind):
         ("« Merci à tous », écrit ce samedi 12 mars la mairie de Lunel.", "mairie de Lunel"),
         # the imperfect reports speech too
         ("« Je suis fatiguée », confiait Claire Dubois à une amie.", "Claire Dubois"),
+        # "selon" a title and a name; a reflexive verb
+        ("Le verdict est attendu ce soir, selon M. Garnier.", "Garnier"),
+        ("La préfecture se dit « très préoccupée » par la crue.", "préfecture"),
         # what was said, as an infinitive
         ("Claire Dubois a assuré ne pas avoir été entendue par les juges.", "Claire Dubois"),
         # a body of a kind, said which by its complement

@@ -118,11 +118,11 @@ PRONOUN_VERB = re.compile(
 # A reporting verb with its auxiliary: what follows or precedes it may name the speaker.
 VERB = re.compile(
     rf"\b(?:{AUX}{ADVERBS}\s+{PP}|s{APOS}(?:est|était|sont|étaient){ADVERBS}\s+{REFLEXIVE}"
-    rf"|(?:s{APOS})?{PRESENT}|{EN_VERB}|fait savoir|a fait savoir)\b(?!-)"
+    rf"|(?:s{APOS}|se\s+)?{PRESENT}|{EN_VERB}|fait savoir|a fait savoir)\b(?!-)"
 )
 # "selon X", "d'après X", "according to X", and "Pour X, « … »".
 ACCORDING = re.compile(
-    rf"\b(?:[Ss]elon|[Dd]{APOS}après|[Aa]ccording to)\s+(?P<np>[^,.;:«»\"“”()]+)"
+    rf"\b(?:[Ss]elon|[Dd]{APOS}après|[Aa]ccording to)\s+(?P<np>(?:{TITLE}\s+)?[^,.;:«»\"“”()]+)"
     rf"|\bPour\s+(?P<pour>[^.;«»\"“”]+?),\s*(?:le |la |l{APOS})?[{OPEN_QUOTES}]"
 )
 # Where it was said: "à l'AFP", "sur X (ex-Twitter)", "dans un communiqué", "au Figaro".
