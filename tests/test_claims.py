@@ -36,7 +36,7 @@ STRIKE = (
     "de nuit. Le syndicat des dockers réclame le retrait du nouveau planning."
 )
 DENIAL = (
-    "Au port de Marseille, les dockers ne sont pas en grève : ils ont signé lundi l'accord sur "
+    "Au port de Marseille, les dockers ne sont pas en grève : ils ont signé mardi l'accord sur "
     "la réforme des horaires de nuit. Le port de Marseille tourne normalement."
 )
 ASIDE = (
@@ -50,7 +50,9 @@ ROWS = [
     ("sem-docks", "Le Sémaphore", "2025-05-04", ASIDE),
     ("jazz", "Ouest Matin", "2025-05-03", JAZZ),
 ]
-CLAIM = "Les dockers de Marseille sont en grève contre la réforme des horaires de nuit."
+CLAIM = (
+    "Les dockers de Marseille sont en grève depuis lundi contre la réforme des horaires de nuit."
+)
 
 
 def scripted(request: Request) -> float:
@@ -161,6 +163,10 @@ def test_the_literal_check_finds_a_changed_number_or_day():
     )
     assert changed == "the number 2019 is not in the passage"
     config = StanceConfig()
+    # the model alone calls no contradiction: a literal difference must back it
+    assert decide(0.1, 0.9, None, config).label == "not_said"
+    assert decide(0.1, 0.9, None, StanceConfig(model_alone_contradicts=True)).label == "contradicts"
+    assert decide(0.1, 0.3, "the day “jeudi” is not in the passage", config).label == "contradicts"
     assert decide(0.9, 0.1, None, config).label == "supports"
     assert decide(0.9, 0.1, "the number 47 is not in the passage", config).label != "supports"
     assert decide(0.1, 0.2, None, config).label == "not_said"

@@ -70,6 +70,11 @@ class StanceConfig:
     # A claim whose number or day/month the passage gives differently needs little of the model
     # (on the dev set the literal check flagged 6 contradictions and no other pair).
     mismatch_contradicts_above: float = 0.1
+    # Whether the model alone, with no literal difference, may call a contradiction. Off: on
+    # 72 held-out pairs 5 of its 12 contradictions were right; on the 147 dev pairs those with a
+    # literal difference were right 15 times in 17, the model alone 8 in 18 (docs/benchmarks.md,
+    # "Check a claim"). A negation or a changed name is then "does not say", not a false alarm.
+    model_alone_contradicts: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,8 @@ def decide(states: float, denies: float, found: str | None, config: StanceConfig
     only when the model finds one (the literal check lowers the bar, never replaces it); a
     claim the passage states is not supported where its numbers or dates differ."""
     bar = config.mismatch_contradicts_above if found else config.contradicts_above
-    if denies >= bar and denies > states:
+    may = found is not None or config.model_alone_contradicts
+    if may and denies >= bar and denies > states:
         return Stance("contradicts", round(denies, 3), states, denies, found)
     if states >= config.supports_above and found is None:
         return Stance("supports", round(states, 3), states, denies, found)
