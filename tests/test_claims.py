@@ -162,6 +162,9 @@ def test_the_literal_check_finds_a_changed_number_or_day():
         "Son salaire était de 3 000 euros en 2019.", "Il gagnait 3 000 euros en 2021."
     )
     assert changed == "the number 2019 is not in the passage"
+    # an amount in groups of three is no year, even between 1900 and 2099
+    changed = mismatch("Le salaire est de 2 000 euros.", "Le salaire est de 1 500 euros.")
+    assert changed == "the number 2000 is not in the passage"
     config = StanceConfig()
     # the model alone calls no contradiction: a literal difference must back it
     assert decide(0.1, 0.9, None, config).label == "not_said"

@@ -106,11 +106,12 @@ def mismatch(claim: str, passage: str) -> str | None:
     """A number or calendar word of the claim that the passage lacks while giving one of the
     same kind ("47 %" against "67 %", "Thursday" against "mardi"); None when there is none."""
     theirs = numbers(passage)
+    years = _years(claim) | _years(passage)
     for year in (True, False):
         # A year is compared with years only: "in 2025, 47 employees" is not contradicted by
         # a passage that says "47 employees" and no year.
-        given = {n for n in theirs if _is_year(n) == year}
-        missing = sorted(n for n in numbers(claim) - theirs if _is_year(n) == year)
+        given = {n for n in theirs if (n in years) == year}
+        missing = sorted(n for n in numbers(claim) - theirs if (n in years) == year)
         if missing and given:
             return f"the number {missing[0]} is not in the passage"
     said, claimed = _calendar(passage), _calendar(claim)
@@ -121,8 +122,13 @@ def mismatch(claim: str, passage: str) -> str | None:
     return None
 
 
-def _is_year(number: str) -> bool:
-    return len(number) == 4 and number[:2] in ("19", "20")
+def _years(text: str) -> set[str]:
+    """The years a text writes: four digits from 1900 to 2099 standing alone ("en 2025"), not
+    an amount in groups ("2 000 euros", "2.000") nor part of a longer number."""
+    return set(_YEAR.findall(text))
+
+
+_YEAR = re.compile(r"(?<!\d)(?<!\d[  .,])((?:19|20)\d\d)(?!\d|[  .,]\d)")
 
 
 def _calendar(text: str) -> dict[str, set[str]]:
