@@ -130,7 +130,7 @@ def writing(db: sqlite_utils.Database) -> Iterator[None]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield
+        db.execute("COMMIT")
     except BaseException:
-        db.rollback()
+        db.rollback()  # a failed COMMIT too: the connection must not stay in a transaction
         raise
-    db.execute("COMMIT")

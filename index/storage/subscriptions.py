@@ -14,6 +14,7 @@ import sqlite_utils
 
 from index.errors import FeedError
 from index.storage.feed_status import ERROR_CHARS, FeedStatus, retry_wait, utc_now
+from index.storage.state import writing
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -121,17 +122,19 @@ class Subscriptions:
     def failed(self, feed: FeedStatus, now: dt.datetime, error: str) -> FeedStatus:
         """A poll failed: the next try waits twice as long as the last (``FIRST_RETRY`` up to
         ``LONGEST_RETRY``)."""
-        failures = feed.failures + 1
-        wait = retry_wait(failures)
-        self.db.table("feeds").update(
-            feed.url,
-            {
-                "checked_at": _iso(now),
-                "failures": failures,
-                "retry_at": _iso(now + wait),
-                "error": error[:ERROR_CHARS],
-            },
-        )
+        with writing(self.db):  # the count as stored: another process may have failed too
+            row = self.db.execute("select failures from feeds where url = ?", [feed.url])
+            found = row.fetchone()
+            failures = (found[0] if found else feed.failures) + 1
+            self.db.table("feeds").update(
+                feed.url,
+                {
+                    "checked_at": _iso(now),
+                    "failures": failures,
+                    "retry_at": _iso(now + retry_wait(failures)),
+                    "error": error[:ERROR_CHARS],
+                },
+            )
         status = self.get(feed.url)
         assert status is not None
         return status
