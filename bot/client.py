@@ -197,16 +197,15 @@ class RevueBot(commands.Bot):
         interaction: discord.Interaction,
         work: Callable[[], T],
         stage: str = "engine",
-        on_writer: bool = False,
     ) -> T:
         """A slash command's engine work: admitted by the fair limits (``Refused`` before
         anything is shown), then the interaction deferred and ``work`` run on a desk worker;
-        work that is mostly the language model's (``on_writer``) queues on the writer's worker
-        instead, so a minute-long check does not hold a worker that questions need."""
+        a claim check (``stage="check"``) on the checks' own worker, so a minute-long check
+        holds no worker that questions need."""
         with self.desk.admit(asker(interaction)) as ticket:
             await interaction.response.defer(thinking=True)
-            if on_writer:
-                return await self.desk.write(work, stage)
+            if stage == "check":
+                return await self.desk.check(work)
             return await self.desk.run(ticket, work, stage)
 
     async def on_message(self, message: discord.Message) -> None:

@@ -116,6 +116,10 @@ class Desk:
         self.lookups = ThreadPoolExecutor(2, thread_name_prefix="revue-lookup")
         # Indexing and feed polls, one at a time (each takes the index's writer lock anyway).
         self.upkeep = ThreadPoolExecutor(1, thread_name_prefix="revue-upkeep")
+        # Claim checks, one at a time: a minute of the language model's calls that holds neither
+        # an answer worker nor the writer's queue; its calls take turns with the questions'
+        # reading and writing at the model's lock.
+        self.checks = ThreadPoolExecutor(1, thread_name_prefix="revue-check")
 
     def admit(self, asker: Asker) -> Ticket:
         """A ticket to ask now (release it when the answer is sent), or ``Refused``."""
@@ -156,6 +160,25 @@ class Desk:
         """Indexing or a feed poll, off the event loop, one at a time."""
         return await asyncio.get_running_loop().run_in_executor(self.upkeep, work)
 
+    async def check(self, work: Callable[[], T]) -> T:
+        """A claim check on its own worker; only the running one counts as at the desk (a
+        queue of checks is not a stuck bot), and its stage time is its run, not its wait."""
+        loop = asyncio.get_running_loop()
+        key = object()
+
+        def run() -> T:
+            started = time.monotonic()
+            loop.call_soon_threadsafe(self.at_desk.__setitem__, key, started)
+            try:
+                return work()
+            finally:
+                self.metrics.stages.labels("check").observe(time.monotonic() - started)
+
+        try:
+            return await loop.run_in_executor(self.checks, run)
+        finally:
+            loop.call_soon(self.at_desk.pop, key, None)
+
     def can_write(self) -> bool:
         """Whether a written answer may be started: past ``WRITE_BACKLOG`` waiting, the quotes
         stand alone rather than promise a text that would come minutes later."""
@@ -174,5 +197,5 @@ class Desk:
             self.metrics.stages.labels(stage).observe(time.monotonic() - started)
 
     def close(self) -> None:
-        for pool in (self.pool, self.writer, self.lookups, self.upkeep):
+        for pool in (self.pool, self.writer, self.lookups, self.upkeep, self.checks):
             pool.shutdown(wait=False, cancel_futures=True)

@@ -95,7 +95,6 @@ class CheckCog(commands.Cog, name="Check"):
                 interaction,
                 lambda: engine.check(claim, filters, on_verdict),
                 stage="check",
-                on_writer=True,
             )
         )
         shown = 0
