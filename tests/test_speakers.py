@@ -81,6 +81,9 @@ def test_a_speaker_in_the_sentence(text, speaker, role, kind):
         # "selon" a title and a name; a reflexive verb
         ("Le verdict est attendu ce soir, selon M. Garnier.", "Garnier"),
         ("La préfecture se dit « très préoccupée » par la crue.", "préfecture"),
+        # imperfects as French writes them
+        ("« Rien ne presse », jugeait Jean Dupont.", "Jean Dupont"),
+        ("« Tout ira bien », lançait Claire Dubois au micro.", "Claire Dubois"),
         # what was said, as an infinitive
         ("Claire Dubois a assuré ne pas avoir été entendue par les juges.", "Claire Dubois"),
         # a body of a kind, said which by its complement
@@ -157,6 +160,22 @@ def test_a_body_called_by_its_kind_is_no_speaker_and_a_body_ends_before_its_verb
     assert said(text).speaker == "préfecture de police"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La gendarmerie poursuit encore ses recherches dans la forêt.",  # "encore" is no verb
+        "« Non », a déclaré L'Humanité.",  # an outlet
+    ],
+)
+def test_no_speaker_is_made_up(text):
+    assert said(text).speaker is None
+
+
+def test_a_speaker_the_passage_names_after_one_it_does_not_is_found():
+    text = "Paul Martin a parlé. « J'assume », a-t-il dit. « Et encore », a déclaré Jean Dupont."
+    assert said(text, text.index("«")).speaker == "Jean Dupont"
+
+
 def test_a_pronoun_after_a_person_given_only_by_role_is_not_someone_named_earlier():
     text = (
         "Le gouvernement a répondu par la voix de Paul Martin. "
@@ -166,6 +185,8 @@ def test_a_pronoun_after_a_person_given_only_by_role_is_not_someone_named_earlie
     assert said(text, text.index("«"), beyond=True).speaker is None
     named = text.replace("Dans la foulée, le président de la République", "Il")
     assert said(named, named.index("«"), beyond=True).speaker == "Paul Martin"
+    opening = text.replace("Dans la foulée, le", "Le")  # the role opens its sentence
+    assert said(opening, opening.index("«"), beyond=True).speaker is None
 
 
 def test_the_chain_names_the_original_of_a_wire_copy():

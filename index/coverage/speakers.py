@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from index.coverage.outlets import is_outlet
 from index.coverage.speech import (
@@ -51,8 +52,9 @@ LOOK_BACK = 3  # sentences searched for the person a pronoun stands for
 _PERSON = re.compile(PERSON)
 # A person given only by role as a sentence's subject ("Dans la foulée, le président de la
 # République a assumé…"): a pronoun after it may stand for them, so no one further back is named.
+_ROLES = "|".join(sorted(PERSON_ROLES - {"premier", "première"}))
 _ROLE_SUBJECT = re.compile(
-    rf"(?:^|[,.]\s*)(?:le|la|l['’])\s*(?:{'|'.join(sorted(PERSON_ROLES))})\b",
+    rf"(?:^|[,.]\s*)(?:le|la|l['’])\s*(?:premier\s+|première\s+)?(?:{_ROLES})\b",
     re.IGNORECASE,
 )
 _NP_START = re.compile(
@@ -95,13 +97,16 @@ _COMPLEMENTS = (_complements(CAPS), _complements(rf"[{UP}][\w&.’'\-]*"))
 # What ties a verb to the words it reports: "que", "that", a colon, or the quotation itself
 # right after the verb ("a lancé une opération « code rouge »" reports nothing).
 # Words ending like an infinitive that are none.
-_NOT_VERBS = r"(?:entre|contre|outre|notre|votre|autre|premier|première|dernier|hier|leur|cher)"
+_NOT_VERBS = (
+    r"(?:entre|contre|outre|notre|votre|autre|premier|première|dernier|hier|leur|cher|encore"
+    r"|voire|guère|naguère|libre|propre|sincère|père|mère|frère|lettre|titre|ordre|nombre)"
+)
 _SPEECH_AFTER = re.compile(
     rf"^(?:[^.!?{OPEN_QUOTES}{CLOSE_QUOTES}]{{0,60}}?(?:\bque\b|\bqu['’]|:|\bthat\b)"
     rf"|\s*[,:]?\s*[{OPEN_QUOTES}]"
     # an infinitive: "a assuré ne pas avoir été entendue", "rappelle être très croyant"
-    rf"|\s+(?:ne\s+(?:pas|jamais|plus)\s+|n['’])?(?!{_NOT_VERBS}\b)"
-    rf"(?:avoir|être|[{LOW}]+(?:er|ir|re))\b(?!\s*[{UP}])"
+    rf"|\s+(?:ne\s+(?:pas|jamais|plus|rien)\s+|n['’])?(?!{_NOT_VERBS}\b)"
+    rf"(?:avoir|être|[{LOW}]+(?:er|ir|re))\b"
     rf"|\s)"
 )
 _QUOTED = re.compile(rf"[{OPEN_QUOTES}]\s*([^{CLOSE_QUOTES}]{{2,}}?)\s*[{CLOSE_QUOTES}]")
@@ -268,7 +273,7 @@ def speaker_of(
         if found is not None and found.speaker:
             if beyond or _named_in(found.speaker, text[start:end]):
                 return found
-            return Attribution(None, kind=found.kind)
+            found = replace(found, speaker=None, role=None, where=None)  # a later one may be
         if found is not None and kind == "none":
             kind = found.kind
     return Attribution(None, kind=kind)
@@ -320,7 +325,7 @@ def _resolve(text: str, spans: Sequence[Span], i: int, depth: int) -> Named | No
             return Named(opening[0].group(0))
         if len({m.group(0) for m in people}) == 1:
             return Named(people[0].group(0))
-        if not people and _ROLE_SUBJECT.search(text, spans[j].start, spans[j].end):
+        if not people and _ROLE_SUBJECT.search(text[spans[j].start : spans[j].end]):
             return None  # "le président de la République a assumé": someone not named here
     return None
 

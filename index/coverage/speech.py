@@ -82,14 +82,39 @@ _PRESENT = """déclare affirme indique explique ajoute annonce assure dénonce p
     relève plaide justifie lance tonne fustige résume détaille considère pense croit
     témoigne constate signale glisse lâche confesse avoue admet ironise raille tacle
     certifie souhaite emporte insurge interroge exclame indigne félicite réjouit inquiète
-    alarme étonne rapporte souvient disait écrivait""".split()
+    alarme étonne rapporte souvient""".split()
 _EN = "said says told added explained wrote warned stated announced noted insisted".split()
+
+
+def _imperfect_stem(form: str) -> str:
+    """The imperfect's stem of a first-group present ("juge" → "juge", "lance" → "lanç",
+    "rappelle" → "rappel", "martèle" → "martel", "considère" → "considér")."""
+    stem = form[:-1]
+    if stem.endswith(("ll", "tt")):
+        stem = stem[:-1]
+    if "è" in stem[-3:]:
+        at = stem.rindex("è")
+        stem = stem[:at] + ("e" if stem[at + 1 : at + 2] in ("l", "v") else "é") + stem[at + 1 :]
+    if stem.endswith("g"):
+        return stem + "e"
+    return stem[:-1] + "ç" if stem.endswith("c") else stem
+
+
+# Imperfects of the other groups, as written.
+_IRREGULAR = """disait écrivait reconnaissait réagissait avertissait prévenait poursuivait
+    concluait admettait croyait souvenait réjouissait""".split()
 
 
 def _plural(forms: list[str]) -> list[str]:
     """The present's plural and the imperfect ("confie", "confient", "confiait", "confiaient")."""
-    stems = [f[:-1] for f in forms if f.endswith("e")]
-    return [*forms, *(s + "ent" for s in stems), *(s + e for s in stems for e in ("ait", "aient"))]
+    stems = [_imperfect_stem(f) for f in forms if f.endswith("e")]
+    imperfect = [s + "ait" for s in stems] + _IRREGULAR
+    return [
+        *forms,
+        *(f + "nt" for f in forms if f.endswith("e")),
+        *imperfect,
+        *(i[:-1] + "ent" for i in imperfect),
+    ]
 
 
 def _alt(forms: list[str]) -> str:
