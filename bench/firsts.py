@@ -32,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from index.coverage.firsts import numbers_in  # noqa: E402
 from index.engine import Revue  # noqa: E402
 from index.records import Answer, Citation  # noqa: E402
 from index.settings import Settings  # noqa: E402
@@ -99,9 +100,10 @@ def main() -> None:
             figures += 1
             shown = shown_figure(c) if c else None
             value = shown or (c.quote if c else "")
-            # "31,459 (2020-09-24, orangesum-31740)": the figure is what precedes its source
+            # "31,459 (2020-09-24, orangesum-31740)": the figure is what precedes its source;
+            # compared as whole numbers ("5" is not found in "1500")
             latest = digits(fact["latest_value"].split(" (")[0])
-            right = bool(value) and latest in digits(value)
+            right = bool(value) and latest in {digits(n) for n in numbers_in(value)}
             figures_right += right
             verdict += f", latest {'ok' if right else 'WRONG'}"
         print(f"{fact['id']}: {verdict}", file=sys.stderr)

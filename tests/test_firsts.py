@@ -158,6 +158,14 @@ def test_the_bot_shows_the_first_report_under_the_quote_and_the_date_in_its_repl
     assert f"first reported by AFP · 2024-03-02; repeated by 1 other outlet; {later}" in fields
 
 
+def test_first_reports_are_off_unless_asked_for_and_as_of_is_always_said(make_engine, tmp_path):
+    engine = make_engine()
+    engine.index([corpus(tmp_path / "corpus")])
+    answer = engine.ask("Quel est le bilan de l'incendie de Fos-sur-Mer ?")
+    assert answer.citations and all(c.first is None for c in answer.citations)
+    assert answer.as_of is not None and answer.as_of.startswith("2024-03-0")
+
+
 def test_figures_are_read_as_a_reader_reads_them():
     from index.coverage.firsts import numbers_in
 
