@@ -16,24 +16,30 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from index.coverage.clauses import (
+    BODY_END,
+    CLAUSE_END,
+    COMPLEMENTS,
+    NP_START,
+    QUOTED,
+    ROLE_SUBJECT,
+    SPEECH_AFTER,
+    SUBJECT_PRONOUN,
+)
 from index.coverage.outlets import is_outlet
 from index.coverage.speech import (
     ACCORDING,
     BODIES,
     CAPS,
     CLOSE_QUOTES,
-    DET,
     EN_VERB,
-    LOW,
     NAMED_ELSEWHERE,
     NOT_NAMES,
     OPEN_QUOTES,
     PERSON,
     PERSON_ROLES,
     PRONOUN_VERB,
-    TITLE,
     UP,
-    VAGUE,
     VERB,
     WHERE,
     Named,
@@ -50,73 +56,13 @@ from index.sentences import Span, sentences
 
 LOOK_BACK = 3  # sentences searched for the person a pronoun stands for
 _PERSON = re.compile(PERSON)
-# A person given only by role as a sentence's subject ("Dans la foulée, le président de la
-# République a assumé…"): a pronoun after it may stand for them, so no one further back is named.
-_ROLES = "|".join(sorted(PERSON_ROLES - {"premier", "première"}))
-_ROLE_SUBJECT = re.compile(
-    rf"(?:^|[,.]\s*)(?:le|la|l['’])\s*(?:premier\s+|première\s+)?(?:{_ROLES})\b",
-    re.IGNORECASE,
-)
-_NP_START = re.compile(
-    rf"^(?:(?P<title>{TITLE}\s+{CAPS})|(?P<vague>{VAGUE})\s|(?P<det>(?i:le|la|les|son|sa|ses|leur|leurs|the)\s+|(?i:l)['’]\s*)|(?P<caps>{CAPS}))"
-)
-_SUBJECT_PRONOUN = re.compile(
-    r"(?:^|\s)(?:il|elle|ils|elles|he|she|they|ce dernier|cette dernière|celui-ci|celle-ci)"
-    r"(?:\s+\w+)?\s*$",
-    re.IGNORECASE,
-)
-_TIMES = (
-    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|hier|matin|soir|midi|alors|encore|"
-    r"aussi|également|déjà|ensuite|enfin|immédiatement|rapidement|notamment|toutefois|"
-    r"par avance|en début d'après-midi|en fin de journée|dernier"
-)
-
-
-# Where a body's phrase ends: a verb, a time or a place ("la préfecture de police dimanche").
-_BODY_END = re.compile(rf"\s(?:a|ont|avait|dans|sur|au|aux|à|auprès|lors|avec|{_TIMES})\b.*$")
-
-
-_MONTHS = r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
-# When, as an inverted verb's complement: "jeudi", "ce vendredi 18 août", "le 3 mars".
-_DATE = rf"\d{{1,2}}(?:er)?\s+(?:{_MONTHS})"
-_WHEN = rf"(?:(?:ce|le)\s+)?(?:{_TIMES}|{_DATE})(?:\s+{_DATE})?"
-
-
-def _complements(name: str) -> re.Pattern[str]:
-    """When, to whom and where, between an inverted verb and its speaker; ``name`` is what a
-    preposition may take ("à l'AFP", "sur France Inter")."""
-    place = rf"(?:sur|dans|devant|à|auprès d[eu]|to|on|in)\s+(?:{DET}\s*|un |une |a |an )?"
-    return re.compile(
-        rf"^\s*,?\s*(?:(?:{_WHEN}|au \w+|avec \w+|{place}(?:{name}(?:\s*\([^)]{{1,30}}\))?|\w+))"
-        rf"\s*,?\s*)+"
-    )
-
-
-# A capitalised chain ("sur France Inter, Jean Dupont"), then one word ("à l'AFP Jean Dupont").
-_COMPLEMENTS = (_complements(CAPS), _complements(rf"[{UP}][\w&.’'\-]*"))
-# What ties a verb to the words it reports: "que", "that", a colon, or the quotation itself
-# right after the verb ("a lancé une opération « code rouge »" reports nothing).
-# Words ending like an infinitive that are none.
-_NOT_VERBS = (
-    r"(?:entre|contre|outre|notre|votre|autre|premier|première|dernier|hier|leur|cher|encore"
-    r"|voire|guère|naguère|libre|propre|sincère|père|mère|frère|lettre|titre|ordre|nombre)"
-)
-_SPEECH_AFTER = re.compile(
-    rf"^(?:[^.!?{OPEN_QUOTES}{CLOSE_QUOTES}]{{0,60}}?(?:\bque\b|\bqu['’]|:|\bthat\b)"
-    rf"|\s*[,:]?\s*[{OPEN_QUOTES}]"
-    # an infinitive: "a assuré ne pas avoir été entendue", "rappelle être très croyant"
-    rf"|\s+(?:ne\s+(?:pas|jamais|plus|rien)\s+|n['’])?(?!{_NOT_VERBS}\b)"
-    rf"(?:avoir|être|[{LOW}]+(?:er|ir|re))\b"
-    rf"|\s)"
-)
-_QUOTED = re.compile(rf"[{OPEN_QUOTES}]\s*([^{CLOSE_QUOTES}]{{2,}}?)\s*[{CLOSE_QUOTES}]")
 
 
 def noun_phrase(text: str, at_end: bool = False) -> Named | None:
     """Who ``text`` names: from its start (after a verb), or its end (``at_end``, a subject)."""
     text = clean(text)
     if at_end:
-        if _SUBJECT_PRONOUN.search(text):
+        if SUBJECT_PRONOUN.search(text):
             return Named(None, pronoun=True)
         parts = [p for p in (clean(p) for p in re.split(r",|\s[-–—]\s", text)) if p]
         if not parts:
@@ -126,10 +72,10 @@ def noun_phrase(text: str, at_end: bool = False) -> Named | None:
             return Named(name_of(parts[-2]), role_of(parts[-1]))
         if len(parts) >= 2 and is_name(parts[-1]) and is_role(parts[-2]):
             return Named(name_of(parts[-1]), role_of(parts[-2]))
-        while len(parts) > 1 and parts[-1][:1].islower() and not _NP_START.match(parts[-1]):
+        while len(parts) > 1 and parts[-1][:1].islower() and not NP_START.match(parts[-1]):
             parts.pop()  # "la police de Hambourg, contactée par l'AFP, a indiqué"
         text = parts[-1]
-        start = _NP_START.match(text)
+        start = NP_START.match(text)
         if not start or (start.group("caps") and not is_name(text)):
             return None  # "Bardon avait été fouillé": a sentence, not a subject
     else:
@@ -144,7 +90,7 @@ def noun_phrase(text: str, at_end: bool = False) -> Named | None:
 
 def _single(text: str) -> Named | None:
     """A noun phrase without commas: a name, a role and a name, or a body."""
-    m = _NP_START.match(text)
+    m = NP_START.match(text)
     if not m or m.group("vague"):
         return None  # "un proche du président", "des élus": not named
     if m.group("title") or (m.group("caps") and is_name(m.group("caps"))):
@@ -166,7 +112,7 @@ def _single(text: str) -> Named | None:
     if caps and is_name(caps.group(0)):
         return Named(caps.group(0))  # "l'ARS", "la SNCF"
     if word in BODIES:
-        body = _BODY_END.split(role_of(rest))[0]
+        body = BODY_END.split(role_of(rest))[0]
         # "la compagnie", "l'association": an organisation the article names elsewhere, not a
         # speaker a reader can check (4 of the 23 bare bodies named on the dev sets, all wrong).
         # "le syndicat national des médecins" says which: a complement or a capital.
@@ -176,23 +122,15 @@ def _single(text: str) -> Named | None:
     return None
 
 
-# Where the speaker's phrase after an inverted verb ends; the full stop of a title ("a déclaré
-# M. Esper") is not one.
-_CLAUSE_END = re.compile(
-    rf"(?<!\bM)(?<!\bMM)(?<!\bDr)(?<!\bPr)(?<!\bMgr)\.|[;!?:{OPEN_QUOTES}]"
-    r"|\s(?:qui|dont|en|confirmant)\s"
-)
-
-
 def _after_verb(rest: str) -> tuple[Named | None, str | None]:
     """The speaker named after an inverted verb ("…, a déclaré lundi à l'AFP Jean Dupont")."""
     named: Named | None = None
     where: str | None = None
-    for complements in _COMPLEMENTS:
+    for complements in COMPLEMENTS:
         skipped = complements.match(rest)
         where = _where(skipped.group(0)) if skipped else None
         clause = rest[skipped.end() :] if skipped else rest
-        clause = _CLAUSE_END.split(clause)[0]
+        clause = CLAUSE_END.split(clause)[0]
         named = noun_phrase(clause)
         if named is not None:
             break
@@ -224,7 +162,7 @@ def read_sentence(sentence: str) -> tuple[Named | None, str | None, SpeechKind] 
 
 
 def _readings(sentence: str) -> Iterator[tuple[Named, str | None, SpeechKind]]:
-    direct = bool(_QUOTED.search(sentence) or sentence.lstrip()[:1] in OPEN_QUOTES)
+    direct = bool(QUOTED.search(sentence) or sentence.lstrip()[:1] in OPEN_QUOTES)
     m = PRONOUN_VERB.search(sentence)
     if m and re.search(rf"[,{CLOSE_QUOTES}]\s*$", sentence[: m.start()]):
         yield Named(None, pronoun=True), _where(sentence[m.end() :]), _kind(direct, "")
@@ -238,7 +176,7 @@ def _readings(sentence: str) -> Iterator[tuple[Named, str | None, SpeechKind]]:
             named, where = _after_verb(after)
             if named is not None:
                 yield named, where, _kind(direct, "")
-        speech = _SPEECH_AFTER.match(after)
+        speech = SPEECH_AFTER.match(after)
         if speech and (speech.group(0).strip() or re.fullmatch(EN_VERB, m.group(0))):
             subject = re.split(rf"[:;{CLOSE_QUOTES}]", before)[-1]
             named = noun_phrase(subject, at_end=True)
@@ -325,7 +263,7 @@ def _resolve(text: str, spans: Sequence[Span], i: int, depth: int) -> Named | No
             return Named(opening[0].group(0))
         if len({m.group(0) for m in people}) == 1:
             return Named(people[0].group(0))
-        if not people and _ROLE_SUBJECT.search(text[spans[j].start : spans[j].end]):
+        if not people and ROLE_SUBJECT.search(text[spans[j].start : spans[j].end]):
             return None  # "le président de la République a assumé": someone not named here
     return None
 
