@@ -75,9 +75,10 @@ class Subscriptions:
 
     @_locked
     def add(self, url: str, title: str | None, now: dt.datetime) -> FeedStatus:
-        if self.get(url) is not None:
-            raise FeedError(f"{url} is already followed")
-        self.db.table("feeds").insert({"url": url, "title": title, "added_at": _iso(now)})
+        with writing(self.db):  # two processes adding one feed: the second is told so
+            if self.get(url) is not None:
+                raise FeedError(f"{url} is already followed")
+            self.db.table("feeds").insert({"url": url, "title": title, "added_at": _iso(now)})
         status = self.get(url)
         assert status is not None
         return status
