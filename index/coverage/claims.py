@@ -20,7 +20,14 @@ from dataclasses import replace
 
 from index.coverage.compare import by_outlet, silent
 from index.records import NO_FILTERS, ClaimCheck, Filters, Hit, Verdict
-from index.search.candidates import Candidate, Embed, Evidence, article_sentences, window_vectors
+from index.search.candidates import (
+    Candidate,
+    Embed,
+    Evidence,
+    article_sentences,
+    passage_windows,
+    window_vectors,
+)
 from index.search.citations import cite
 from index.search.decision import Baseline
 from index.writing.stance import Stance
@@ -78,15 +85,13 @@ def check_claim(  # noqa: PLR0913 - the claim's evidence and the three judges it
 def closest_windows(evidence: Evidence, hits: Sequence[Hit], embed: Embed) -> list[Candidate]:
     """In each passage, the window of 1-3 consecutive sentences closest to the claim; closest
     first."""
-    keys: list[tuple[str, int, int]] = []
-    for hit in hits:
-        spans = article_sentences(evidence.articles[hit.article_id])
-        inside = [i for i, (s, e) in enumerate(spans) if s < hit.end and e > hit.start]
-        for i in inside:
-            for j in range(i, min(i + WINDOW_SENTENCES, len(spans))):
-                if j > i and spans[j][1] - spans[i][0] > WINDOW_CHARS:
-                    break
-                keys.append((hit.article_id, i, j))
+    keys = [
+        key
+        for hit in hits
+        for key in passage_windows(
+            evidence.articles[hit.article_id], hit, WINDOW_SENTENCES, WINDOW_CHARS
+        )
+    ]
     if not keys:
         return []
     sims = window_vectors(keys, evidence.articles, embed) @ evidence.query_vec

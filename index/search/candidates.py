@@ -7,7 +7,7 @@ step after it (reader, decision), is defined here so that each later step import
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,16 +109,23 @@ def windows(evidence: Evidence, config: AnswerConfig) -> dict[Window, float]:
         if not all(mentions(folded, e) for e in entities):
             continue  # this article never names what the question is about
         spans = article_sentences(article)
-        inside = [i for i, (s, e) in enumerate(spans) if s < hit.end and e > hit.start]
-        for i in inside:
-            for j in range(i, min(i + config.window_sentences, len(spans))):
-                length = spans[j][1] - spans[i][0]
-                if j > i and length > config.window_chars:
-                    break
-                if length >= config.min_chars:
-                    key = (article.id, i, j)
-                    out[key] = max(out.get(key, -1.0), hit.dense or 0.0)
+        for key in passage_windows(article, hit, config.window_sentences, config.window_chars):
+            _, i, j = key
+            if spans[j][1] - spans[i][0] >= config.min_chars:
+                out[key] = max(out.get(key, -1.0), hit.dense or 0.0)
     return out
+
+
+def passage_windows(article: Article, hit: Hit, most: int, chars: int) -> Iterator[Window]:
+    """The windows of 1 to ``most`` consecutive sentences starting in the passage ``hit``; a
+    window of two sentences or more ends before it passes ``chars`` characters."""
+    spans = article_sentences(article)
+    inside = [i for i, (s, e) in enumerate(spans) if s < hit.end and e > hit.start]
+    for i in inside:
+        for j in range(i, min(i + most, len(spans))):
+            if j > i and spans[j][1] - spans[i][0] > chars:
+                break
+            yield (article.id, i, j)
 
 
 def window_vectors(
