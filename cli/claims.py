@@ -44,8 +44,7 @@ def check_json(c: ClaimCheck) -> dict[str, Any]:
 
 
 def verdict_lines(v: Verdict) -> list[str]:
-    lines = citation_lines(v.citation)
-    lines[1] = f"[{v.citation.n}] {LABELS[v.label]} ({v.confidence:.2f}) · {lines[1][4:]}"
+    lines = citation_lines(v.citation, f"{LABELS[v.label]} ({v.confidence:.2f})")
     return [*lines, f"    why: {v.reason}"]
 
 

@@ -125,10 +125,11 @@ def render_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def citation_lines(c: Citation) -> list[str]:
-    """A numbered quote as the terminal shows it: a blank line, its source, link, the other
-    outlets that ran it, and the quote with its offsets."""
-    lines = ["", f"[{c.n}] {byline(c.source, c.date, c.title) or c.article_id}"]
+def citation_lines(c: Citation, label: str = "") -> list[str]:
+    """A numbered quote as the terminal shows it: a blank line, its source (after ``label``,
+    e.g. a verdict), link, the other outlets that ran it, and the quote with its offsets."""
+    source = byline(c.source, c.date, c.title) or c.article_id
+    lines = ["", f"[{c.n}] {label} · {source}" if label else f"[{c.n}] {source}"]
     if c.url:
         lines.append(f"    {c.url}")
     if c.also_in:

@@ -30,7 +30,7 @@ Answer: The town hall closed the pool for six months [1]. It lacked the budget t
 roof [1]."""
 
 
-def _neutral(text: str) -> str:
+def neutral(text: str) -> str:
     """The text with angle brackets replaced by look-alikes: it cannot open or close elements."""
     return text.replace("<", "‹").replace(">", "›")
 
@@ -38,15 +38,15 @@ def _neutral(text: str) -> str:
 def quote_block(citations: Sequence[Citation]) -> str:
     parts = []
     for c in citations:
-        origin = _neutral(byline(c.source, c.date, c.title) or c.article_id)
-        parts.append(f'<quote n="{c.n}" from="{origin}">{_neutral(c.quote)}</quote>')
+        origin = neutral(byline(c.source, c.date, c.title) or c.article_id)
+        parts.append(f'<quote n="{c.n}" from="{origin}">{neutral(c.quote)}</quote>')
     return "\n".join(parts)
 
 
 def messages(question: str, language: str, citations: Sequence[Citation]) -> list[dict[str, str]]:
     """The chat messages (OpenAI's wire format) that ask for the answer."""
     name = LANGUAGES.get(language, "English")
-    user = f"Question: {_neutral(question)}\n\n{quote_block(citations)}\n\nAnswer in {name}:"
+    user = f"Question: {neutral(question)}\n\n{quote_block(citations)}\n\nAnswer in {name}:"
     return [
         {"role": "system", "content": SYSTEM.format(language=name)},
         {"role": "user", "content": user},
@@ -59,7 +59,7 @@ JUDGE = "You check whether a quote from a news article supports a sentence. Answ
 def judge_messages(quote: str, sentence: str) -> list[dict[str, str]]:
     """The yes-or-no question whose answer decides whether ``quote`` states ``sentence``."""
     user = (
-        f"Quote: «{_neutral(quote)}»\nSentence: {_neutral(sentence)}\n"
+        f"Quote: «{neutral(quote)}»\nSentence: {neutral(sentence)}\n"
         "Does the quote state everything the sentence says, with the same numbers, names and "
         "negations? Answer yes or no."
     )
@@ -77,7 +77,7 @@ def read_messages(question: str, passage: str) -> list[dict[str, str]]:
     """The yes-or-no question whose answer says whether ``passage`` answers ``question``. The
     question comes first, so the server's prompt cache reuses its tokens for every passage."""
     user = (
-        f"Question: {_neutral(question)}\nPassage: «{_neutral(passage)}»\n"
+        f"Question: {neutral(question)}\nPassage: «{neutral(passage)}»\n"
         "Does the passage give the answer to this exact question? Answer yes or no."
     )
     return [{"role": "system", "content": READ}, {"role": "user", "content": user}]
@@ -120,7 +120,7 @@ def translate_messages(question: str) -> list[dict[str, str]]:
     """The request for ``question`` in French (the articles' language)."""
     return [
         {"role": "system", "content": TRANSLATE},
-        {"role": "user", "content": _neutral(question)},
+        {"role": "user", "content": neutral(question)},
     ]
 
 
@@ -140,5 +140,5 @@ def gloss_messages(quote: str, target: str) -> list[dict[str, str]]:
     system = GLOSS.format(source=LANGUAGE_NAMES[source], target=LANGUAGE_NAMES[target])
     return [
         {"role": "system", "content": system},
-        {"role": "user", "content": _neutral(quote)},
+        {"role": "user", "content": neutral(quote)},
     ]

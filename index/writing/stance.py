@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from index.records import ClaimLabel
 from index.text import fold
 from index.writing.checking import numbers
+from index.writing.prompt import neutral
 
 Messages = list[dict[str, str]]
 AskYes = Callable[[Messages], float]  # P(yes) for a yes-or-no question (``yes_probability``)
@@ -99,7 +100,9 @@ def messages(passage: str, claim: str, question: str) -> Messages:
 
 
 def _neutral(text: str) -> str:
-    return text.replace("<", "‹").replace(">", "›").replace("«", "“").replace("»", "”")
+    """``prompt.neutral``, and the passage's own guillemets as plain quotes: the prompt
+    encloses the passage in « »."""
+    return neutral(text).replace("«", "“").replace("»", "”")
 
 
 def mismatch(claim: str, passage: str) -> str | None:
@@ -160,9 +163,10 @@ class StanceJudge:
 
 
 def decide(states: float, denies: float, found: str | None, config: StanceConfig) -> Stance:
-    """The label from the two probabilities and the literal check. A contradiction is called
-    only when the model finds one (the literal check lowers the bar, never replaces it); a
-    claim the passage states is not supported where its numbers or dates differ."""
+    """The label from the two probabilities and the literal check. A contradiction needs the
+    model to find one and, unless ``model_alone_contradicts``, the literal check's difference
+    (which also lowers the model's bar); a claim the passage states is not supported where its
+    numbers or dates differ."""
     bar = config.mismatch_contradicts_above if found else config.contradicts_above
     may = found is not None or config.model_alone_contradicts
     if may and denies >= bar and denies > states:
