@@ -82,12 +82,18 @@ class Ask(commands.Cog):
         if glossed == answer:
             return
         await _edit(shown.message, render_answer(glossed))
-        if shown.record is not None:
-            record = shown.record
-            try:
-                await self.answers.run(lambda log: log.revise(record.id, glossed))
-            except Exception:
-                log.exception("could not keep the glosses of answer %s", record.id)
+        await self.keep(shown, glossed)
+
+    async def keep(self, shown: Shown, answer: Answer) -> None:
+        """Keep in the answer log what ``shown`` became (read, glossed): votes and follow-ups
+        refer to what the message shows. A failure is logged; the message stands."""
+        if shown.record is None:
+            return
+        record = shown.record
+        try:
+            await self.answers.run(lambda log: log.revise(record.id, answer))
+        except Exception:
+            log.exception("could not keep what answer %s became", record.id)
 
     async def read_into(self, shown: Shown) -> Answer:
         """Edit the cosine's quotes into what the reader decided: the quotes that answer, or a
@@ -99,12 +105,7 @@ class Ask(commands.Cog):
         except Exception:
             log.exception("reading an answer failed; the quotes stand")
             return draft.answer
-        if shown.record is not None:
-            record = shown.record
-            try:
-                await self.answers.run(lambda log: log.revise(record.id, answer))
-            except Exception:
-                log.exception("could not keep the read answer %s", record.id)
+        await self.keep(shown, answer)
         writing = "" if self.will_write(answer) else None
         await _edit(shown.message, render_answer(answer, writing=writing))
         return answer
