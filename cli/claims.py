@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from cli.common import engine_of
+from cli.common import date_options, engine_of
 from cli.output import citation_lines, echo_json, outlet_list
 from index.records import ClaimCheck, ClaimLabel, Verdict
-from index.search.filters import HELP, parse_filters
+from index.search.filters import parse_filters
 
 LABELS: dict[ClaimLabel, str] = {
     "supports": "supports it",
@@ -71,8 +71,7 @@ def render_check(c: ClaimCheck) -> str:
 
 @click.command("check")
 @click.argument("claim")
-@click.option("--since", help=f"Only articles published on or after this: {HELP}.")
-@click.option("--until", help=f"Only articles published on or before this: {HELP}.")
+@date_options
 @click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
 @click.pass_context
 def check_cmd(

@@ -14,7 +14,7 @@ import click
 from cli.output import Bars
 from index.errors import DatabaseUnavailable, IndexBusy, IndexDamaged, IndexMissing, RevueError
 from index.records import IndexSummary
-from index.search.filters import parse_filters
+from index.search.filters import HELP, parse_filters
 from index.settings import Settings
 
 if TYPE_CHECKING:
@@ -78,12 +78,13 @@ def filter_options(f: F) -> F:
     ) -> Any:
         return f(*args, filters=parse_filters(outlet, since, until), **kw)
 
-    dates = "2025-06-30, 2025-06, 2025, or a span back from today: 7d, 2w, 3m, 1y"
-    options = (
-        click.option("--outlet", help="Only articles whose outlet's name contains this."),
-        click.option("--since", help=f"Only articles published on or after this ({dates})."),
-        click.option("--until", help=f"Only articles published on or before this ({dates})."),
+    wrapper = click.option("--outlet", help="Only articles whose outlet's name contains this.")(
+        date_options(wrapper)
     )
-    for option in reversed(options):
-        wrapper = option(wrapper)
     return wrapper  # type: ignore[return-value]
+
+
+def date_options(f: F) -> F:
+    """``--since`` and ``--until`` (commands that span outlets take no ``--outlet``)."""
+    f = click.option("--until", help=f"Only articles published on or before this: {HELP}.")(f)
+    return click.option("--since", help=f"Only articles published on or after this: {HELP}.")(f)

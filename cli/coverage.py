@@ -9,10 +9,10 @@ from typing import Any
 
 import click
 
-from cli.common import engine_of, filter_options
+from cli.common import date_options, engine_of, filter_options
 from cli.output import citation_lines, echo_json, outlet_list
 from index.records import Comparison, Filters, Matched, Timeline, Unit, byline
-from index.search.filters import HELP, parse_filters
+from index.search.filters import parse_filters
 
 
 def timeline_json(t: Timeline) -> dict[str, Any]:
@@ -118,8 +118,7 @@ def render_comparison(c: Comparison) -> str:
 
 @click.command("compare")
 @click.argument("question")
-@click.option("--since", help=f"Only articles published on or after this: {HELP}.")
-@click.option("--until", help=f"Only articles published on or before this: {HELP}.")
+@date_options
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.pass_context
 def compare_cmd(
